@@ -1,0 +1,97 @@
+"""Public tests of the gradient-checking assignment: one function per exercise.
+
+Each test calls the student's function on the public inputs, prints the
+expected and the obtained value, and either prints a green verdict or raises
+AssertionError with a plain explanation (which is what makes nbgrader count the
+test as failed). The graders' hidden tests use other inputs.
+
+Differences between gradients are tiny numbers (2.9e-10 here), so they are
+compared *relatively*: an absolute tolerance such as np.allclose's default
+atol=1e-8 would accept 0.0 for 2.9e-10 and so pass a broken check.
+
+This module is shipped to students, so it holds no solution to any exercise.
+"""
+
+import numpy as np
+
+from testCases import buggy_gradients_test_case, gradient_check_n_test_case
+
+#: Relative tolerance of every comparison below.
+RTOL = 1e-6
+
+GREEN = "\033[92m"
+RED = "\033[91m"
+RESET = "\033[0m"
+
+
+def _as_real_number(value, name):
+    """Return ``value`` as a Python float, or fail with a message saying what it is."""
+    if isinstance(value, np.ndarray):
+        raise AssertionError(
+            f"{name} returned a numpy array of shape {value.shape}, not a number. "
+            "Return a single float (np.linalg.norm of a vector is one).")
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise AssertionError(f"{name} returned {value!r} of type {type(value).__name__}, not a number.")
+    return float(value)
+
+
+def _close(obtained, expected, rtol=RTOL):
+    """True when ``obtained`` is within ``rtol`` of ``expected``, relatively."""
+    return abs(obtained - expected) <= rtol * abs(expected)
+
+
+def _check(name, call, obtained, expected):
+    """Compare one result, print expected versus obtained, raise on a mismatch."""
+    got = _as_real_number(obtained, name)
+    print(f"{name}: {call}")
+    print(f"  expected: {expected!r}")
+    print(f"  obtained: {got!r}")
+    if not _close(got, expected):
+        print(f"{RED}  wrong{RESET}")
+        raise AssertionError(
+            f"{call} returned {got!r}; expected {expected!r} "
+            f"(within a relative tolerance of {RTOL:g}).")
+
+
+def _passed():
+    print(f"{GREEN}All tests passed.{RESET}")
+
+
+def forward_propagation_test(target):
+    """Exercise 1: J = theta * x."""
+    _check("forward_propagation", "forward_propagation(x=2, theta=4)", target(2, 4), 8)
+    _passed()
+
+
+def backward_propagation_test(target):
+    """Exercise 2: dJ/dtheta = x."""
+    _check("backward_propagation", "backward_propagation(x=2, theta=4)", target(2, 4), 2)
+    _passed()
+
+
+def gradient_check_test(target):
+    """Exercise 3: relative difference between backprop and the centered estimate, 1-D."""
+    _check("gradient_check", "gradient_check(x=2, theta=4, epsilon=1e-7)",
+           target(2, 4, 1e-7), 2.919335883291695e-10)
+    _passed()
+
+
+def gradient_check_n_test(target):
+    """Exercise 4: the same check for the 3-layer network with the planted bugs.
+
+    The gradients are those of the *provided* backward_propagation_n, so this
+    test gives the same verdict before and after you fix the bugs.
+    """
+    x, y, parameters = gradient_check_n_test_case()
+    gradients = buggy_gradients_test_case()
+    before = {name: value.copy() for name, value in parameters.items()}
+    obtained = target(parameters, gradients, x, y, 1e-7)
+    _check("gradient_check_n",
+           "gradient_check_n(parameters, gradients, X, Y, epsilon=1e-7) on the test case",
+           obtained, 0.2850931567761623)
+    for name, value in before.items():
+        if not np.array_equal(parameters[name], value):
+            raise AssertionError(
+                f"gradient_check_n changed parameters[{name!r}]; "
+                "perturb a copy of the parameter vector, never the original.")
+    _passed()
