@@ -1,0 +1,120 @@
+"""The course as the tests see it: its paths, its notebooks, and the real nbgrader CLI.
+
+Every test that grades works on a *scratch copy* of the course (made by
+``make_scratch_course``) with its own gradebook, so nothing the tests do can touch
+the instructor's files or grades.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSIGNMENT = "gradient_checking"
+NOTEBOOK = "Gradient_Checking"
+SOURCE_NB = ROOT / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+RELEASE_DIR = ROOT / "release" / ASSIGNMENT
+RELEASE_NB = RELEASE_DIR / f"{NOTEBOOK}.ipynb"
+HELPERS = ("gc_utils.py", "testCases.py", "public_tests.py")
+
+#: Points of each graded exercise, as README documents them. The keys are the
+#: grade ids of the student-edited cells (SPEC's contract).
+POINTS = {
+    "forward_propagation": 10,
+    "backward_propagation": 10,
+    "gradient_check": 30,
+    "gradient_check_n": 50,
+}
+
+# The virtual environment running these tests is the one nbgrader must run in:
+# nbgrader shells out to `alembic` and starts kernels from it.
+VENV_BIN = Path(sys.executable).parent
+
+
+def tool_env():
+    """Environment for subprocesses: the venv's bin/ first on PATH."""
+    env = dict(os.environ)
+    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
+    env.pop("NBGRADER_EXECUTION", None)
+    return env
+
+
+def nbgrader(course_dir, *args, check=True, timeout=900):
+    """Run ``nbgrader ARGS`` in ``course_dir``; fail with its whole output if it fails."""
+    proc = subprocess.run(
+        [str(VENV_BIN / "nbgrader"), *map(str, args)],
+        cwd=course_dir, env=tool_env(), capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"nbgrader {' '.join(map(str, args))} exited {proc.returncode}\n"
+            f"--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}")
+    return proc
+
+
+def make_scratch_course(dest):
+    """Copy what an instructor's course directory holds (config, helpers, source) to ``dest``."""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("nbgrader_config.py", *HELPERS):
+        shutil.copy2(ROOT / name, dest / name)
+    # symlinks=True keeps source/'s links to the helpers at the root, as in the repository.
+    shutil.copytree(ROOT / "source", dest / "source", symlinks=True,
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    return dest
+
+
+def read_notebook(path):
+    return nbformat.read(str(path), as_version=4)
+
+
+def grade_id(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def cell_by_grade_id(nb, gid):
+    matches = [cell for cell in nb.cells if grade_id(cell) == gid]
+    assert len(matches) == 1, f"expected one cell with grade_id {gid!r}, found {len(matches)}"
+    return matches[0]
+
+
+_SOLUTION_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n", re.MULTILINE)
+
+
+def solution_code(gid):
+    """The instructor's answer for one exercise: its source cell without the markers."""
+    return _SOLUTION_MARKER.sub("", cell_by_grade_id(read_notebook(SOURCE_NB), gid).source)
+
+
+def given_code(cell_id):
+    """The code of a given (non-exercise) cell of the source notebook, by cell id."""
+    matches = [c for c in read_notebook(SOURCE_NB).cells if c.get("id") == cell_id]
+    assert len(matches) == 1, f"no single cell with id {cell_id!r} in the source notebook"
+    return matches[0].source
+
+
+def fill_release(answers):
+    """The release notebook with the student cells of ``answers`` (grade_id -> code) filled in."""
+    nb = read_notebook(RELEASE_NB)
+    for gid, code in answers.items():
+        cell_by_grade_id(nb, gid).source = code
+    return nb
+
+
+def place_submission(course_dir, student, nb):
+    """Put a student's notebook where `nbgrader autograde` looks for it, with the release's files."""
+    folder = Path(course_dir) / "submitted" / student / ASSIGNMENT
+    shutil.copytree(RELEASE_DIR, folder)
+    nbformat.write(nb, str(folder / f"{NOTEBOOK}.ipynb"))
+    return folder
+
+
+def exercise_of(test_grade_id):
+    """The exercise a test cell grades: the longest exercise name its grade id starts with + '_'."""
+    owners = [name for name in POINTS if test_grade_id.startswith(name + "_")]
+    assert owners, f"test cell {test_grade_id!r} names no exercise"
+    return max(owners, key=len)
