@@ -21,3 +21,9 @@ c.OverwriteCells.add_missing_cells = True
 # Keep the graded notebooks and the feedback readable when student code floods output.
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 50
+
+# `nbgrader zip_collect` reads an LMS download whose files are named
+# "<student id>_<notebook name>", e.g. alice_Gradient_Checking.ipynb (the student id
+# has no underscore). nbgrader matches the pattern against the file's whole path.
+# Change it to your LMS's file naming if that differs.
+c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[^_/]+)_(?P<file_id>[^/]+\.ipynb)$"

@@ -118,3 +118,20 @@ def exercise_of(test_grade_id):
     owners = [name for name in POINTS if test_grade_id.startswith(name + "_")]
     assert owners, f"test cell {test_grade_id!r} names no exercise"
     return max(owners, key=len)
+
+
+def notebook_functions(edits=()):
+    """Namespace with every function of the solved source notebook, without running its demos.
+
+    ``edits`` are (old, new) replacements applied to the provided backward_propagation_n,
+    for example to fix one of its planted bugs; each must match exactly once.
+    """
+    backward = given_code("backward-propagation-n")
+    for old, new in edits:
+        assert backward.count(old) == 1, f"{old!r} is not one line of backward_propagation_n"
+        backward = backward.replace(old, new)
+    namespace = {}
+    for code in (given_code("imports"), given_code("forward-propagation-n"), backward,
+                 *(solution_code(name) for name in POINTS)):
+        exec(compile(code, str(SOURCE_NB), "exec"), namespace)
+    return namespace

@@ -5,7 +5,9 @@ the slow part (a couple of seconds per submission), so it happens once.
 """
 
 import csv
+import zipfile
 
+import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
@@ -68,3 +70,21 @@ def test_export_writes_every_score_to_csv(graded_course):
     for submission in SUBMISSIONS:
         assert float(rows[submission.student]["raw_score"]) == sum(submission.expected_points().values())
         assert float(rows[submission.student]["max_score"]) == 100
+
+
+def test_zip_collect_takes_an_lms_download(tmp_path):
+    """README's LMS path: a zip of "<student>_Gradient_Checking.ipynb" files, then autograde."""
+    course = make_scratch_course(tmp_path / "course")
+    nbgrader(course, "generate_assignment", ASSIGNMENT)
+    archive = course / "downloaded" / ASSIGNMENT / "archive"
+    archive.mkdir(parents=True)
+    correct, wrong = SUBMISSIONS[0], next(s for s in SUBMISSIONS if s.student == "gcn_no_copy")
+    with zipfile.ZipFile(archive / "lms-download.zip", "w") as zf:
+        for student, submission in (("alice", correct), ("bob", wrong)):
+            zf.writestr(f"{student}_{NOTEBOOK}.ipynb", nbformat.writes(fill_release(submission.answers)))
+    nbgrader(course, "zip_collect", ASSIGNMENT)
+    for student in ("alice", "bob"):
+        assert (course / "submitted" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb").is_file()
+    nbgrader(course, "autograde", ASSIGNMENT)
+    assert points_by_exercise(course, "alice") == correct.expected_points()
+    assert points_by_exercise(course, "bob") == wrong.expected_points()

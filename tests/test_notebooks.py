@@ -1,0 +1,172 @@
+"""The source notebook keeps SPEC's contract and runs; the committed release is exactly what
+nbgrader generates from it, and nothing of the solutions or hidden tests reaches students."""
+
+import ast
+import filecmp
+import os
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from course import (ASSIGNMENT, HELPERS, POINTS, RELEASE_DIR, RELEASE_NB, ROOT, SOURCE_NB, exercise_of,
+                    grade_id, make_scratch_course, nbgrader, read_notebook)
+
+SIGNATURES = {
+    "forward_propagation": "(x, theta)",
+    "backward_propagation": "(x, theta)",
+    "gradient_check": "(x, theta, epsilon=1e-07, print_msg=False)",
+    "gradient_check_n": "(parameters, gradients, X, Y, epsilon=1e-07, print_msg=False)",
+}
+#: The one code cell a student edits without it being graded: the bug hunt.
+EDITABLE_GIVEN = {"backward-propagation-n"}
+
+
+@pytest.fixture(scope="module")
+def source():
+    return read_notebook(SOURCE_NB)
+
+
+def nbgrader_meta(cell):
+    return cell.metadata.get("nbgrader", {})
+
+
+def signature(code, name):
+    tree = ast.parse(code)
+    defs = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == name]
+    assert len(defs) == 1, f"the {name} cell must define {name} once"
+    args = defs[0].args
+    names = [a.arg for a in args.args]
+    defaults = [ast.literal_eval(d) for d in args.defaults]
+    rendered = names[:len(names) - len(defaults)] + [f"{n}={d!r}" for n, d in zip(names[len(names) - len(defaults):], defaults)]
+    return f"({', '.join(rendered)})"
+
+
+def test_source_is_valid_nbformat_with_no_outputs_and_stable_ids(source):
+    nbformat.validate(source)
+    ids = [cell.id for cell in source.cells]
+    assert len(ids) == len(set(ids))
+    for cell in source.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, f"stored output in {cell.id}"
+    assert source.metadata.kernelspec.name == "python3"
+
+
+def test_student_cells_have_spec_grade_ids_and_signatures(source):
+    answers = {grade_id(c): c for c in source.cells if nbgrader_meta(c).get("solution")}
+    assert set(answers) == set(POINTS)
+    for name, cell in answers.items():
+        meta = nbgrader_meta(cell)
+        assert meta["schema_version"] == 3 and not meta["grade"] and not meta["locked"]
+        assert signature(cell.source, name) == SIGNATURES[name]
+        assert "### BEGIN SOLUTION" in cell.source
+
+
+def test_test_cells_carry_all_points_of_their_exercise(source):
+    points = dict.fromkeys(POINTS, 0)
+    for cell in source.cells:
+        meta = nbgrader_meta(cell)
+        if meta.get("grade"):
+            assert meta["locked"] and cell.cell_type == "code"
+            assert meta["schema_version"] == 3
+            points[exercise_of(meta["grade_id"])] += meta["points"]
+            assert "### BEGIN HIDDEN TESTS" in cell.source, f"{meta['grade_id']} has no hidden tests"
+    assert points == POINTS
+    assert sum(points.values()) == 100
+
+
+def test_text_and_given_cells_are_locked(source):
+    for cell in source.cells:
+        meta = nbgrader_meta(cell)
+        if meta.get("solution") or cell.id in EDITABLE_GIVEN:
+            continue
+        assert meta.get("locked") is True, f"cell {cell.id} must be locked"
+        assert meta.get("schema_version") == 3
+
+
+def test_figures_are_shipped_and_shown(source):
+    text = "\n".join(c.source for c in source.cells if c.cell_type == "markdown")
+    shown = re.findall(r"\]\((images/[^)]+)\)", text)
+    assert len(shown) == 3
+    for path in shown:
+        assert (SOURCE_NB.parent / path).is_file(), path
+        assert (RELEASE_DIR / path).is_file(), path
+
+
+def test_one_threshold_everywhere(source):
+    code = "\n".join(c.source for c in source.cells if c.cell_type == "code")
+    prose = "\n".join(c.source for c in source.cells if c.cell_type == "markdown")
+    assert re.findall(r"difference > ([0-9.e-]+)", code) == ["2e-7", "2e-7"]
+    # The prose writes the threshold as "2 \times 10^{-7}" (three times) and no other such number.
+    written = re.findall(r"\d+(?:\.\d+)?\s*\\times\s*10\^\{-\d+\}", prose)
+    assert written == [r"2 \times 10^{-7}"] * 3, written
+
+
+def test_solved_source_runs_top_to_bottom(tmp_path):
+    folder = tmp_path / ASSIGNMENT
+    shutil.copytree(SOURCE_NB.parent, folder, symlinks=False)
+    nb = read_notebook(folder / SOURCE_NB.name)
+    NotebookClient(nb, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(folder)}}).execute()
+    printed = {cell.id: "".join(o.get("text", "") for o in cell.outputs) for cell in nb.cells if cell.cell_type == "code"}
+    assert "difference = 2.919335883291695e-10" in printed["demo-gradient-check"]
+    assert "difference = 0.285093156776162" in printed["demo-gradient-check-n"]
+    assert printed["gradient-check-n-tests"].count("All tests passed.") == 1
+
+
+def test_nbgrader_validate_passes_the_source():
+    proc = nbgrader(ROOT, "validate", SOURCE_NB)
+    assert "Success! Your notebook passes all the tests." in proc.stdout, proc.stdout
+
+
+def test_nbgrader_validate_invert_on_the_release_passes_nothing():
+    proc = nbgrader(ROOT, "validate", "--invert", RELEASE_NB)
+    assert "Success! The notebook does not pass any tests." in proc.stdout, proc.stdout
+
+
+def tree(folder):
+    return sorted(str(p.relative_to(folder)) for p in Path(folder).rglob("*")
+                  if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts)
+
+
+def test_committed_release_equals_a_fresh_generate_assignment(tmp_path):
+    course = make_scratch_course(tmp_path / "course")
+    nbgrader(course, "generate_assignment", ASSIGNMENT, "--no-db")
+    fresh = course / "release" / ASSIGNMENT
+    assert tree(fresh) == tree(RELEASE_DIR)
+    differing = [name for name in tree(fresh) if not filecmp.cmp(fresh / name, RELEASE_DIR / name, shallow=False)]
+    assert not differing, f"release/ is stale; regenerate it (see README): {differing}"
+
+
+def test_helpers_have_one_canonical_copy():
+    for name in HELPERS:
+        linked = SOURCE_NB.parent / name
+        assert linked.is_symlink() and linked.resolve() == (ROOT / name).resolve(), name
+        released = RELEASE_DIR / name
+        assert not released.is_symlink() and released.read_bytes() == (ROOT / name).read_bytes(), name
+
+
+def marked_regions(code, begin, end):
+    return re.findall(rf"^[ \t]*{begin}[ \t]*\n(.*?)^[ \t]*{end}", code, flags=re.MULTILINE | re.DOTALL)
+
+
+def test_no_solution_and_no_hidden_test_reaches_students(source):
+    shipped = {str(p.relative_to(ROOT)): p.read_text(encoding="utf-8")
+               for p in [*RELEASE_DIR.rglob("*"), *(ROOT / h for h in HELPERS)] if p.is_file()}
+    for path, text in shipped.items():
+        for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
+            assert marker not in text, f"{marker} in {path}"
+    secret_lines = set()
+    for cell in source.cells:
+        for region in (marked_regions(cell.source, "### BEGIN SOLUTION", "### END SOLUTION")
+                       + marked_regions(cell.source, "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")):
+            secret_lines |= {line.strip() for line in region.splitlines() if len(line.strip()) >= 12}
+    assert len(secret_lines) > 40, "the regions were not found"
+    released_code = "\n".join(line.strip() for cell in read_notebook(RELEASE_NB).cells for line in cell.source.splitlines())
+    released_lines = set(released_code.splitlines()) | {
+        line.strip() for path, text in shipped.items() if path.endswith(".py") for line in text.splitlines()}
+    leaked = sorted(secret_lines & released_lines)
+    assert not leaked, f"these lines of solutions or hidden tests reach students: {leaked}"
