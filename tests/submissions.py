@@ -33,15 +33,22 @@ def _edit(code, old, new):
     return code.replace(old, new)
 
 
-def mistake(student, description, exercise, *edits, code=None):
-    """A correct submission except for ``exercise``, changed by ``edits`` (old, new) or replaced by ``code``."""
+def variant(student, description, changes, lost=()):
+    """A submission built from the correct one: ``changes`` maps an exercise to a list of
+    (old, new) edits of its answer, or to the whole code that replaces it."""
     answers = correct_answers()
-    if code is None:
-        code = answers[exercise]
-        for old, new in edits:
-            code = _edit(code, old, new)
-    answers[exercise] = code
-    return Submission(student, description, answers, lost=(exercise,))
+    for exercise, change in changes.items():
+        if isinstance(change, str):
+            answers[exercise] = change
+        else:
+            for old, new in change:
+                answers[exercise] = _edit(answers[exercise], old, new)
+    return Submission(student, description, answers, lost=tuple(lost))
+
+
+def mistake(student, description, exercise, *edits, code=None):
+    """A correct submission except for ``exercise``, changed by ``edits`` or replaced by ``code``."""
+    return variant(student, description, {exercise: code if code is not None else list(edits)}, lost=(exercise,))
 
 
 HARD_CODED = '''
@@ -50,6 +57,19 @@ def {name}({args}):
 '''
 
 TWO_EPS = "/ (2 * epsilon)"
+
+VECTORISED_GCN = '''
+def gradient_check_n(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False):
+    theta, _ = dictionary_to_vector(parameters)
+    grad = gradients_to_vector(gradients)
+    n = theta.shape[0]
+    plus = theta + epsilon * np.eye(n)      # column j: theta with entry j raised
+    minus = theta - epsilon * np.eye(n)
+    J_plus = np.array([forward_propagation_n(X, Y, vector_to_dictionary(plus[:, j]))[0] for j in range(n)])
+    J_minus = np.array([forward_propagation_n(X, Y, vector_to_dictionary(minus[:, j]))[0] for j in range(n)])
+    gradapprox = ((J_plus - J_minus) / (2 * epsilon)).reshape(n, 1)
+    return np.linalg.norm(grad - gradapprox) / (np.linalg.norm(grad) + np.linalg.norm(gradapprox))
+'''
 NORM_1D = "difference = numerator / denominator"
 
 
@@ -59,6 +79,42 @@ def corpus():
     return [
         Submission("correct", "the instructor's answers", correct_answers()),
         Submission("blank", "the release, untouched", lost=tuple(POINTS)),
+        # Other correct styles: each must get all 100 points.
+        variant("style_inline", "J computed inline in gradapprox; one-line answers", {
+            "forward_propagation": [("    J = theta * x\n    return J", "    return x * theta")],
+            gc: [("    J_plus = forward_propagation(x, theta_plus)\n    J_minus = forward_propagation(x, theta_minus)\n"
+                  "    gradapprox = (J_plus - J_minus) / (2 * epsilon)",
+                  "    gradapprox = (forward_propagation(x, theta_plus) - forward_propagation(x, theta_minus)) / (2 * epsilon)")],
+            gcn: [("        gradapprox[i] = (J_plus[i] - J_minus[i]) / (2 * epsilon)",
+                   "        gradapprox[i] = (forward_propagation_n(X, Y, vector_to_dictionary(theta_plus))[0]\n"
+                   "                         - forward_propagation_n(X, Y, vector_to_dictionary(theta_minus))[0]) / (2 * epsilon)")],
+        }),
+        variant("style_index_i0", "theta_plus[i][0] indexing, in-place updates", {
+            gcn: [("theta_plus[i] = theta_plus[i] + epsilon", "theta_plus[i][0] += epsilon"),
+                  ("theta_minus[i] = theta_minus[i] - epsilon", "theta_minus[i][0] -= epsilon")],
+        }),
+        variant("style_sqrt_sum", "norms as np.sqrt(np.sum(...)), float() returns", {
+            gc: [("np.linalg.norm(grad - gradapprox)", "np.sqrt(np.sum(np.square(grad - gradapprox)))"),
+                 ("    return difference", "    return float(difference)")],
+            gcn: [("np.linalg.norm(grad - gradapprox)", "np.sqrt(np.sum((grad - gradapprox) ** 2))"),
+                  ("np.linalg.norm(grad) + np.linalg.norm(gradapprox)",
+                   "np.sqrt(np.sum(grad ** 2)) + np.sqrt(np.sum(gradapprox ** 2))"),
+                  ("    return difference", "    return float(difference)")],
+        }),
+        variant("style_minus_from_plus", "theta_minus derived from theta_plus by subtracting 2 epsilon", {
+            gc: [("theta_minus = theta - epsilon", "theta_minus = theta_plus - 2 * epsilon")],
+            gcn: [("        theta_minus = np.copy(parameters_values)\n        theta_minus[i] = theta_minus[i] - epsilon",
+                   "        theta_minus = np.copy(theta_plus)\n        theta_minus[i] = theta_minus[i] - 2 * epsilon")],
+        }),
+        variant("style_vectorised", "all perturbed vectors at once with np.eye", {gcn: VECTORISED_GCN}),
+        variant("style_norm_in_loop", "the difference recomputed inside the loop", {
+            gcn: [("        gradapprox[i] = (J_plus[i] - J_minus[i]) / (2 * epsilon)\n",
+                   "        gradapprox[i] = (J_plus[i] - J_minus[i]) / (2 * epsilon)\n"
+                   "        difference = np.linalg.norm(grad - gradapprox) / (np.linalg.norm(grad) + np.linalg.norm(gradapprox))\n"),
+                  ("    numerator = np.linalg.norm(grad - gradapprox)\n"
+                   "    denominator = np.linalg.norm(grad) + np.linalg.norm(gradapprox)\n"
+                   "    difference = numerator / denominator\n", "")],
+        }),
         # Exercises 1 and 2: a wrong callee costs its own exercise, not gradient_check's.
         mistake("fp_wrong", "forward_propagation adds instead of multiplying", "forward_propagation",
                 ("J = theta * x", "J = theta + x")),
@@ -74,6 +130,8 @@ def corpus():
                 ("grad = backward_propagation(x, theta)", "grad = gradapprox")),
         mistake("gc_stale_dtheta", "compares with the notebook's stale dtheta", gc,
                 ("grad = backward_propagation(x, theta)", "grad = dtheta")),
+        mistake("gc_notebook_values", "uses the notebook's x = 2, theta = 4 instead of its arguments", gc,
+                ("    theta_plus = theta + epsilon", "    x, theta = 2, 4\n    theta_plus = theta + epsilon")),
         mistake("gc_hard_coded", "returns the public expected number", gc,
                 code=HARD_CODED.format(name=gc, args="x, theta, epsilon=1e-7, print_msg=False",
                                        value=2.919335883291695e-10)),
@@ -104,6 +162,9 @@ def corpus():
         mistake("gcn_global_cache", "uses the notebook's global cache instead of its arguments", gcn,
                 ("grad = gradients_to_vector(gradients)",
                  "grad = gradients_to_vector(backward_propagation_n(X, Y, cache))")),
+        mistake("gcn_notebook_data", "checks the notebook's test case instead of its arguments", gcn,
+                ("    parameters_values, _ = dictionary_to_vector(parameters)",
+                 "    X, Y, parameters = gradient_check_n_test_case()\n    parameters_values, _ = dictionary_to_vector(parameters)")),
         mistake("gcn_hard_coded", "returns the public expected number", gcn,
                 code=HARD_CODED.format(name=gcn, args="parameters, gradients, X, Y, epsilon=1e-7, print_msg=False",
                                        value=0.2850931567761623)),

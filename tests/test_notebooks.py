@@ -105,16 +105,28 @@ def test_one_threshold_everywhere(source):
     assert written == [r"2 \times 10^{-7}"] * 3, written
 
 
+def printed_difference(text):
+    """The number after 'difference = ' in a verdict line."""
+    match = re.search(r"difference = ([0-9.e+-]+)", text)
+    assert match, f"no verdict in {text!r}"
+    return float(match.group(1))
+
+
 def test_solved_source_runs_top_to_bottom(tmp_path):
     folder = tmp_path / ASSIGNMENT
     shutil.copytree(SOURCE_NB.parent, folder, symlinks=False)
     nb = read_notebook(folder / SOURCE_NB.name)
+    # After grading gradient_check with known-good callees, the student's own must be back.
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "print(forward_propagation.__name__, backward_propagation.__name__, forward_propagation(2, 4))", id="probe"))
     NotebookClient(nb, timeout=120, kernel_name="python3",
                    resources={"metadata": {"path": str(folder)}}).execute()
     printed = {cell.id: "".join(o.get("text", "") for o in cell.outputs) for cell in nb.cells if cell.cell_type == "code"}
-    assert "difference = 2.919335883291695e-10" in printed["demo-gradient-check"]
-    assert "difference = 0.285093156776162" in printed["demo-gradient-check-n"]
-    assert printed["gradient-check-n-tests"].count("All tests passed.") == 1
+    assert abs(printed_difference(printed["demo-gradient-check"]) / 2.919335883291695e-10 - 1) < 1e-9
+    assert abs(printed_difference(printed["demo-gradient-check-n"]) / 0.2850931567761623 - 1) < 1e-9
+    for cell_id in ("forward-propagation-tests", "backward-propagation-tests", "gradient-check-tests", "gradient-check-n-tests"):
+        assert printed[cell_id].count("All tests passed.") == 1, cell_id
+    assert printed["probe"].split() == ["forward_propagation", "backward_propagation", "8"]
 
 
 def test_nbgrader_validate_passes_the_source():
