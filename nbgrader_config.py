@@ -4,6 +4,11 @@ Run every nbgrader command from this directory (the course root), with the
 project's virtual environment first on PATH (nbgrader calls `alembic` from it).
 """
 
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades
+
+from gc_grader.resilient_execute import ResilientExecute
+
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
 # The course, and the one assignment it ships.
@@ -13,10 +18,21 @@ c.CourseDirectory.course_id = "gradient-checking"
 c.Execute.kernel_name = "python3"
 # Seconds one cell may run before it is interrupted; the notebook then goes on,
 # so an endless loop costs its own exercise only.
-c.Execute.timeout = 60
+c.Execute.timeout = 30
 
 # A grade or test cell deleted by a student is put back before grading.
 c.OverwriteCells.add_missing_cells = True
+
+# nbgrader's own list, with Execute replaced by one that survives a killed kernel.
+c.Autograde.autograde_preprocessors = [
+    ResilientExecute,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
 
 # Keep the graded notebooks and the feedback readable when student code floods output.
 c.LimitOutput.max_lines = 200
