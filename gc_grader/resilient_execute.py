@@ -1,7 +1,131 @@
-"""Execution for autograding that survives a kernel killed by student code (work in progress)."""
+"""Execution for autograding that survives a kernel killed or hung by student code.
 
+Stock nbgrader runs a submission in one kernel. If student code kills that kernel
+(``os._exit``, a segfault, running out of memory), nbclient raises DeadKernelError
+and nbgrader gives the whole submission zero, although only one exercise was
+wrong. A cell that swallows the KeyboardInterrupt sent at its timeout does the same,
+as nbclient then gives up waiting for the kernel to become idle.
+
+``ResilientExecute`` turns either failure into an error output on the cell that
+caused it (so that cell, and only it, fails), starts a fresh kernel, silently
+re-runs the code cells that had run normally before it, and carries on with the
+next cell. Everything else is nbgrader's ``Execute``, with the same settings.
+"""
+
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.util import ensure_async, run_sync
+from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
+
+KERNEL_DIED = ("KernelDied",
+               "The kernel died while running this cell (os._exit, a crash or running out of "
+               "memory?). The cells after it ran in a fresh kernel.")
+
+UNRESPONSIVE = ("CellTimeoutError",
+                "This cell ran longer than the {timeout}-second time limit and did not stop when "
+                "interrupted, so its kernel was restarted. The cells after it ran in a fresh kernel.")
 
 
 class ResilientExecute(Execute):
-    """For now exactly nbgrader's Execute."""
+    """nbgrader's Execute, except that a cell that kills or hangs the kernel fails alone.
+
+    It hooks into nbclient 0.11 at ``async_execute_cell`` (public) and at
+    ``_async_handle_timeout`` and ``_check_raise_for_error`` (private; the project
+    pins nbclient, and the tests exercise both paths).
+    """
+
+    def reset_execution_trackers(self):
+        """Start each notebook with nothing to replay (nbclient calls this per notebook)."""
+        super().reset_execution_trackers()
+        #: Indexes of the code cells that ran to the end, without timing out or killing
+        #: the kernel: what a fresh kernel must run again to be where the old one was.
+        self._replayable = []
+        self._timed_out_after = None
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        """Remember that the current cell reached its timeout (nbclient then interrupts it).
+
+        A later CellTimeoutError is then known to mean "did not stop when interrupted",
+        not a late IOPub message from a cell that finished in time.
+        """
+        self._timed_out_after = timeout
+        return await super()._async_handle_timeout(timeout, cell)
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        """Execute one cell like nbclient; if the kernel dies or hangs, fail this cell only."""
+        self._timed_out_after = None
+        launched = self.code_cells_executed
+        try:
+            cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        except DeadKernelError:
+            ename, evalue = KERNEL_DIED
+        except CellTimeoutError:
+            if not (self.interrupt_on_timeout and self._timed_out_after):
+                raise  # a timeout nbclient does not recover from either: nbgrader's behaviour
+            ename, evalue = UNRESPONSIVE[0], UNRESPONSIVE[1].format(timeout=self._timed_out_after)
+        else:
+            # A cell that timed out but stopped when interrupted keeps nbgrader's normal
+            # outcome; it is not replayed, as it would only hang the fresh kernel again.
+            if self.code_cells_executed > launched and self._timed_out_after is None:
+                self._replayable.append(cell_index)
+            return cell
+
+        cell.outputs.append(new_output("error", ename=ename, evalue=evalue,
+                                       traceback=[f"{ename}: {evalue}"]))
+        self.log.warning("%s, cell %s: %s", self._where(), self._name(cell, cell_index), evalue)
+        # The same rules as for any error: with allow_errors (nbgrader's default) grading
+        # goes on; a cell that may not fail raises CellExecutionError.
+        reply = {"content": {"status": "error", "ename": ename, "evalue": evalue,
+                             "traceback": cell.outputs[-1].traceback}}
+        await self._check_raise_for_error(cell, cell_index, reply)
+        await self._async_restart_and_replay()
+        self.nb.cells[cell_index] = cell
+        return cell
+
+    # The sync wrapper nbconvert's preprocess_cell calls is bound to the function it
+    # wraps, NotebookClient.async_execute_cell: wrap ours again, or it is never used.
+    execute_cell = run_sync(async_execute_cell)
+
+    async def _async_restart_and_replay(self):
+        """Bring a fresh kernel to the state the dead one had before the failing cell.
+
+        Replayed cells run as ordinary (non-silent) executions, so IPython's history and
+        its pre/post_run_cell hooks behave as the first time (the hidden tests rely on
+        post_run_cell), but their messages are never read into the notebook: the
+        outputs stay as they were. A replayed cell that kills or hangs the kernel
+        again is dropped, and the replay starts over in another fresh kernel.
+        """
+        while True:
+            await ensure_async(self.kc.stop_channels())
+            # Kill the old kernel's whole process group at once, start another with the
+            # same arguments, on new ports so nothing from the old one can reach us.
+            await ensure_async(self.km.restart_kernel(now=True, newports=True))
+            await self.async_start_new_kernel_client()
+            failed = await self._async_replay()
+            if failed is None:
+                return
+            self.log.warning("%s, cell %s: killed or hung the kernel when replayed; skipped from now on",
+                             self._where(), self._name(self.nb.cells[failed], failed))
+            self._replayable.remove(failed)
+
+    async def _async_replay(self):
+        """Run the replayable cells again; return the index of one that failed, else None."""
+        for index in self._replayable:
+            msg_id = await ensure_async(self.kc.execute(self.nb.cells[index].source,
+                                                        store_history=True, stop_on_error=False))
+            try:
+                reply = await self.async_wait_for_reply(msg_id, self.nb.cells[index])
+            except (DeadKernelError, CellTimeoutError):
+                return index
+            if reply is None:  # timed out (and interrupted)
+                return index
+        return None
+
+    def _where(self):
+        names = self.resources.get("nbgrader", {}) if isinstance(self.resources, dict) else {}
+        return f"student {names.get('student', '?')}, notebook {names.get('notebook', '?')}"
+
+    @staticmethod
+    def _name(cell, index):
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        return repr(grade_id or cell.get("id") or f"#{index}")

@@ -23,6 +23,49 @@ GREEN = "\033[92m"
 RED = "\033[91m"
 RESET = "\033[0m"
 
+#: What each mistake that students often make most likely means, in one sentence.
+#: The graders' hidden tests name mistakes with these same sentences.
+HINTS = {
+    "divides_by_epsilon": "Your estimate is twice the true gradient: did you divide by epsilon "
+                          "instead of 2 * epsilon?",
+    "precedence": "Your estimate is far too small: (J_plus - J_minus) / 2 * epsilon multiplies by "
+                  "epsilon; put parentheses around (2 * epsilon).",
+    "one_sided": "Your estimate is one-sided: J_minus must be the cost at theta - epsilon, and the "
+                 "difference is divided by 2 * epsilon.",
+    "grad_is_gradapprox": "Your difference is exactly 0: grad must come from backward propagation, "
+                          "not from gradapprox.",
+    "no_copy": "Your estimate is half the true gradient: did you perturb the original vector "
+               "instead of a copy? Use np.copy(parameters_values) for theta_plus and for theta_minus.",
+    "copy_once": "Only your first parameter is estimated right: copy the parameter vector inside the "
+                 "loop, so that each step nudges one parameter only.",
+    "whole_vector": "You nudged every parameter at once: change only entry i of theta_plus and of "
+                    "theta_minus.",
+    "stale_dtheta": "Your grad does not follow the arguments: call backward_propagation(x, theta) "
+                    "inside gradient_check instead of reusing a variable of the notebook.",
+    "notebook_values": "Your result is that of the notebook's own inputs: compute everything from the "
+                       "function's arguments, never from the notebook's variables.",
+    "hard_coded": "You returned the public test's expected number: compute the difference from the "
+                  "arguments instead.",
+}
+
+#: What the mistakes above return on the public inputs (checked by the project's tests).
+KNOWN_WRONG = {
+    "gradient_check": {
+        "divides_by_epsilon": 0.33333333359282985,
+        "precedence": 0.99999999999998,
+        "one_sided": 1.4021566110735082e-09,
+        "grad_is_gradapprox": 0.0,
+    },
+    "gradient_check_n": {
+        "divides_by_epsilon": 0.28807918174985225,
+        "precedence": 0.9999999999999866,
+        "no_copy": 0.5177906384974295,
+        "copy_once": 0.8290770585967594,
+        "whole_vector": 0.6977810638279843,
+        "grad_is_gradapprox": 0.0,
+    },
+}
+
 
 def _as_real_number(value, name):
     """Return ``value`` as a Python float, or fail with a message saying what it is."""
@@ -40,6 +83,14 @@ def _close(obtained, expected, rtol=RTOL):
     return abs(obtained - expected) <= rtol * abs(expected)
 
 
+def likely_mistake(name, obtained):
+    """The sentence for the known mistake that returns ``obtained`` on the public inputs, or ''."""
+    for mistake, value in KNOWN_WRONG.get(name, {}).items():
+        if obtained == value or _close(obtained, value):
+            return HINTS[mistake]
+    return ""
+
+
 def _check(name, call, obtained, expected):
     """Compare one result, print expected versus obtained, raise on a mismatch."""
     got = _as_real_number(obtained, name)
@@ -47,10 +98,11 @@ def _check(name, call, obtained, expected):
     print(f"  expected: {expected!r}")
     print(f"  obtained: {got!r}")
     if not _close(got, expected):
-        print(f"{RED}  wrong{RESET}")
+        hint = likely_mistake(name, got)
+        print(f"{RED}  wrong{RESET}" + (f"\n  {hint}" if hint else ""))
         raise AssertionError(
             f"{call} returned {got!r}; expected {expected!r} "
-            f"(within a relative tolerance of {RTOL:g}).")
+            f"(within a relative tolerance of {RTOL:g}). {hint}".rstrip())
 
 
 def _passed():

@@ -1,0 +1,315 @@
+"""What the hidden test cells of the notebook run.
+
+Each ``check_*`` takes the notebook's namespace (the cell passes ``globals()``), calls
+the student's function on inputs other than the public ones, and raises
+AssertionError with a message that says what was expected, what was obtained and,
+for every known mistake, in one plain sentence what is most likely wrong. That
+message is all the feedback shows of a hidden test (see gc_grader.feedback).
+
+Grading is fair and hard to game because:
+- each exercise is graded alone: gradient_check runs against known-good
+  forward_propagation / backward_propagation, gradient_check_n against a known-good
+  forward_propagation_n and the real gc_utils functions; the student's own come back
+  at the end of the cell (``isolate_*``), even when the cell fails;
+- expected values are real signals (a cubic model at larger epsilons, gradients with
+  a known error), never rounding noise, so every correct formula passes;
+- this module's names cannot be shadowed from the notebook (it has its own globals),
+  it compares with float operators only, and it refuses to grade when numpy functions
+  its reference relies on were replaced from the notebook.
+"""
+
+import builtins
+import math
+import types
+
+import numpy as np
+from IPython import get_ipython
+
+import gc_utils
+import public_tests
+import testCases
+from gc_grader import mistakes
+from gc_grader.network import forward_propagation_n as known_good_forward_n
+
+RTOL = 1e-4
+
+# ---------------------------------------------------------------- plumbing
+
+
+def _function(ns, name):
+    function = ns.get(name)
+    if not callable(function):
+        raise AssertionError(f"{name} is not defined: was its cell deleted, renamed or never run?")
+    return function
+
+
+def _call(function, name, *args):
+    """Call student code; turn its exceptions into a failed check that names them."""
+    try:
+        return function(*args)
+    except Exception as error:  # a bug in student code is a failed check, with its message
+        raise AssertionError(f"{name}{args_text(args)} raised {type(error).__name__}: {error}") from None
+
+
+def args_text(args):
+    shown = []
+    for arg in args:
+        shown.append(type(arg).__name__ if isinstance(arg, (dict, np.ndarray)) else repr(arg))
+    return "(" + ", ".join(shown) + ")"
+
+
+def _as_float(value, call):
+    """The returned difference as a float; anything else fails with a sentence that says why."""
+    if type(value) in (float, np.float64):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        raise AssertionError(
+            f"{call} returned a numpy array of shape {value.shape}, not a float. "
+            "Compute the norms with np.linalg.norm, which returns a single number.")
+    raise AssertionError(f"{call} returned {value!r} of type {type(value).__name__}, not a float.")
+
+
+def _relatively_close(a, b, rtol=RTOL):
+    return abs(a - b) <= rtol * abs(b)
+
+
+_RELIED_ON = {
+    "numpy": ["dot", "log", "exp", "maximum", "multiply", "sum", "copy", "zeros", "concatenate"],
+    "numpy.linalg": ["norm"],
+}
+
+
+def _assert_untampered():
+    """Refuse to grade when the notebook replaced a function the reference computations use."""
+    for module, names in _RELIED_ON.items():
+        owner = np if module == "numpy" else np.linalg
+        for name in names:
+            function = getattr(owner, name)
+            if not getattr(function, "__module__", "").startswith("numpy"):
+                raise AssertionError(f"{module}.{name} was replaced by code in the notebook; "
+                                     "graded code must not change numpy.")
+    for name in ("abs", "float", "isinstance", "type", "callable", "range", "zip"):
+        if not isinstance(getattr(builtins, name), (types.BuiltinFunctionType, type)):
+            raise AssertionError(f"the built-in {name} was replaced by code in the notebook.")
+
+
+class _Swap:
+    """Give names of the notebook other values for a while, then put the student's back."""
+
+    def __init__(self, ns, **replacements):
+        self.ns, self.replacements = ns, replacements
+        self.saved = {name: ns.get(name, _MISSING) for name in replacements}
+
+    def apply(self):
+        self.ns.update(self.replacements)
+        return self
+
+    def restore(self, *_):
+        for name, value in self.saved.items():
+            if value is _MISSING:
+                self.ns.pop(name, None)
+            else:
+                self.ns[name] = value
+
+    def __enter__(self):
+        return self.apply()
+
+    def __exit__(self, *_):
+        self.restore()
+
+
+_MISSING = object()
+
+
+def _until_end_of_cell(swap):
+    """Keep ``swap`` applied until the current cell finishes (whatever happens in it).
+
+    Returns the restoring function, which callers outside IPython call themselves.
+    """
+    swap.apply()
+    shell = get_ipython()
+    if shell is None:
+        return swap.restore
+
+    def restore(*_):
+        swap.restore()
+        shell.events.unregister("post_run_cell", restore)
+    shell.events.register("post_run_cell", restore)
+    return restore
+
+
+def _fail(call, got, expected, hint):
+    sentence = hint or "Compare each step with formulas (1) and (2)."
+    raise AssertionError(f"{call} returned {got!r}; expected {expected!r}. {sentence}")
+
+
+# ---------------------------------------------------------------- exercises 1 and 2
+
+_SIMPLE_CASES = [(3.0, -1.5), (-0.7, 2.3), (0.0, 5.0), (12.5, 0.08)]
+
+
+def check_forward_propagation(ns):
+    forward = _function(ns, "forward_propagation")
+    for x, theta in _SIMPLE_CASES:
+        call = f"forward_propagation(x={x}, theta={theta})"
+        got = _call(forward, "forward_propagation", x, theta)
+        if not (type(got) in (int, float, np.float64) and got == theta * x):
+            raise AssertionError(f"{call} returned {got!r}; expected {theta * x!r}, the cost J = theta * x.")
+
+
+def check_backward_propagation(ns):
+    backward = _function(ns, "backward_propagation")
+    for x, theta in _SIMPLE_CASES:
+        call = f"backward_propagation(x={x}, theta={theta})"
+        got = _call(backward, "backward_propagation", x, theta)
+        if not (type(got) in (int, float, np.float64) and got == x):
+            raise AssertionError(f"{call} returned {got!r}; expected {x!r}: the derivative of theta * x "
+                                 "with respect to theta is x.")
+
+
+# ---------------------------------------------------------------- exercise 3
+
+
+def _linear_forward(x, theta):
+    return theta * x
+
+
+def _linear_backward(x, theta):
+    return x
+
+
+def _cubic_forward(x, theta):
+    return x * theta ** 3
+
+
+def _cubic_backward(x, theta):
+    return 3 * x * theta ** 2
+
+
+def _twice_cubic_backward(x, theta):
+    return 6 * x * theta ** 2
+
+
+def isolate_gradient_check(ns):
+    """Until the end of the cell, gradient_check calls known-good versions of its callees."""
+    return _until_end_of_cell(_Swap(ns, forward_propagation=_linear_forward,
+                                    backward_propagation=_linear_backward))
+
+
+# The cubic model J = x * theta**3 at epsilons where a centered difference is measurably
+# better than a one-sided one; the last case's backward pass is wrong (twice the truth).
+_GRADIENT_CHECK_CASES = [
+    (-0.7, 2.3, 1e-2, _cubic_backward),
+    (1.3, 0.6, 1e-3, _cubic_backward),
+    (0.45, -3.2, 1e-2, _cubic_backward),
+    (7.0, 1.1, 1e-3, _cubic_backward),
+    (3.0, -1.5, 1e-3, _twice_cubic_backward),
+]
+
+
+def check_gradient_check(ns):
+    _assert_untampered()
+    student = _function(ns, "gradient_check")
+    for x, theta, epsilon, backward in _GRADIENT_CHECK_CASES:
+        call = f"gradient_check(x={x}, theta={theta}, epsilon={epsilon}) on the model J = x * theta**3"
+        with _Swap(ns, forward_propagation=_cubic_forward, backward_propagation=backward):
+            got = _as_float(_call(student, "gradient_check", x, theta, epsilon), call)
+            simulate = {name: (lambda name=name: mistakes.gradient_check_1d(_cubic_forward, backward, x, theta, epsilon, name))
+                        for name in mistakes.MISTAKES_1D}
+        expected = mistakes.gradient_check_1d(_cubic_forward, backward, x, theta, epsilon)
+        if _relatively_close(got, expected):
+            continue
+        simulate["stale_dtheta"] = lambda: _stale_dtheta(ns, x, theta, epsilon, backward)
+        simulate["notebook_values"] = lambda: _notebook_values(ns, epsilon, backward)
+        simulate["hard_coded"] = lambda: 2.919335883291695e-10
+        name = mistakes.matching_mistake(got, simulate, expected, 1e-3)
+        _fail(call, got, expected, public_tests.HINTS.get(name))
+
+
+def _stale_dtheta(ns, x, theta, epsilon, backward):
+    """gradient_check comparing with the notebook's dtheta instead of calling backward propagation."""
+    stale = ns.get("dtheta")
+    if type(stale) not in (int, float):
+        return math.nan
+    return mistakes.gradient_check_1d(_cubic_forward, lambda *_: stale, x, theta, epsilon)
+
+
+def _notebook_values(ns, epsilon, backward):
+    """gradient_check computing on the notebook's x and theta instead of its arguments."""
+    x, theta = ns.get("x"), ns.get("theta")
+    if type(x) not in (int, float) or type(theta) not in (int, float):
+        return math.nan
+    return mistakes.gradient_check_1d(_cubic_forward, backward, x, theta, epsilon)
+
+
+# ---------------------------------------------------------------- exercise 4
+
+_GC_UTILS_NAMES = ("dictionary_to_vector", "vector_to_dictionary", "gradients_to_vector")
+
+
+def _known_good_callees():
+    callees = {name: getattr(gc_utils, name) for name in _GC_UTILS_NAMES}
+    callees["forward_propagation_n"] = known_good_forward_n
+    return callees
+
+
+def isolate_gradient_check_n(ns):
+    """Until the end of the cell, gradient_check_n calls known-good versions of its callees."""
+    return _until_end_of_cell(_Swap(ns, **_known_good_callees()))
+
+
+def _hidden_network():
+    """Another network, other data (6 examples), and gradients with and without the two bugs."""
+    rng = np.random.RandomState(2)
+    X = rng.randn(4, 6)
+    Y = np.array([1, 0, 1, 1, 0, 0])
+    parameters = {name: rng.randn(*shape) for name, shape in gc_utils.DEFAULT_SHAPES.items()}
+    theta, _ = gc_utils.dictionary_to_vector(parameters)
+    true = []
+    for i in range(theta.shape[0]):
+        plus, minus = np.copy(theta), np.copy(theta)
+        plus[i] += 1e-6
+        minus[i] -= 1e-6
+        J_plus, _ = known_good_forward_n(X, Y, gc_utils.vector_to_dictionary(plus))
+        J_minus, _ = known_good_forward_n(X, Y, gc_utils.vector_to_dictionary(minus))
+        true.append((J_plus - J_minus) / 2e-6)
+    fixed = {"d" + name: value for name, value in gc_utils.vector_to_dictionary(np.array(true)).items()}
+    buggy = dict(fixed, dW2=2 * fixed["dW2"], db1=4 * fixed["db1"])
+    nearly = {name: value * (1 + 1e-5) for name, value in fixed.items()}
+    return X, Y, parameters, {"with the two bugs": buggy, "1e-5 too large": nearly}
+
+
+# (gradients, epsilon): the bugs at two epsilons, and gradients with a small known error at
+# epsilon 1e-4, where a one-sided difference is clearly worse than a centered one.
+_GRADIENT_CHECK_N_CASES = [("with the two bugs", 1e-7), ("with the two bugs", 1e-5), ("1e-5 too large", 1e-4)]
+
+
+def check_gradient_check_n(ns):
+    _assert_untampered()
+    student = _function(ns, "gradient_check_n")
+    X, Y, parameters, gradients = _hidden_network()
+    for label, epsilon in _GRADIENT_CHECK_N_CASES:
+        call = f"gradient_check_n on another network (gradients {label}, epsilon={epsilon})"
+        before = {name: value.copy() for name, value in parameters.items()}
+        with _Swap(ns, **_known_good_callees()):
+            got = _as_float(_call(student, "gradient_check_n", parameters, gradients[label], X, Y, epsilon), call)
+        for name, value in before.items():
+            if not np.array_equal(parameters[name], value):
+                raise AssertionError(f"{call} changed parameters[{name!r}]; perturb a copy of the "
+                                     "parameter vector, never the parameters themselves.")
+        expected = mistakes.gradient_check_nd(known_good_forward_n, parameters, gradients[label], X, Y, epsilon)
+        if _relatively_close(got, expected):
+            continue
+        simulate = {name: (lambda name=name: mistakes.gradient_check_nd(
+                        known_good_forward_n, parameters, gradients[label], X, Y, epsilon, name))
+                    for name in mistakes.MISTAKES_ND}
+        simulate["notebook_values"] = lambda: _notebook_data(gradients[label], epsilon)
+        simulate["hard_coded"] = lambda: 0.2850931567761623
+        name = mistakes.matching_mistake(got, simulate, expected, 1e-3)
+        _fail(call, got, expected, public_tests.HINTS.get(name))
+
+
+def _notebook_data(gradients, epsilon):
+    """gradient_check_n computing on the notebook's test case instead of its X, Y and parameters."""
+    X, Y, parameters = testCases.gradient_check_n_test_case()
+    return mistakes.gradient_check_nd(known_good_forward_n, parameters, gradients, X, Y, epsilon)
