@@ -4,9 +4,11 @@ Run every nbgrader command from this directory (the course root), with the
 project's virtual environment first on PATH (nbgrader calls `alembic` from it).
 """
 
-from nbconvert.preprocessors import ClearMetadataPreprocessor
-from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, GetGrades,
+                                    IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
+from gc_grader.preprocessors import HideHiddenTests, RepairCells, WarningsAreNotFailures
 from gc_grader.resilient_execute import ResilientExecute
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
@@ -20,19 +22,33 @@ c.Execute.kernel_name = "python3"
 # so an endless loop costs its own exercise only.
 c.Execute.timeout = 30
 
-# A grade or test cell deleted by a student is put back before grading.
+# Grading runs nbgrader's own preprocessors, with three changes (see gc_grader):
+# 1. before its checks, RepairCells demotes duplicated cells and puts back deleted
+#    instructor cells (nbgrader 0.9 crashes on both);
+c.Autograde.sanitize_preprocessors = [
+    RepairCells,
+    ClearOutput,
+    DeduplicateIds,
+    OverwriteKernelspec,
+    OverwriteCells,
+    CheckCellMetadata,
+]
+# what RepairCells leaves missing, nbgrader restores (nothing, in practice).
 c.OverwriteCells.add_missing_cells = True
-
-# nbgrader's own list, with Execute replaced by one that survives a killed kernel.
+# 2. execution survives a kernel killed by student code, and a warning on stderr
+#    no longer fails a test that passed;
 c.Autograde.autograde_preprocessors = [
     ResilientExecute,
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,
+    WarningsAreNotFailures,
     SaveAutoGrades,
     AssignLatePenalties,
     CheckCellMetadata,
 ]
+# 3. feedback shows each failed check's message, never the hidden tests' code.
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests]
 
 # Keep the graded notebooks and the feedback readable when student code floods output.
 c.LimitOutput.max_lines = 200

@@ -1,0 +1,124 @@
+"""nbgrader preprocessors that make grading fair for broken submissions and keep
+hidden tests hidden. ``nbgrader_config.py`` puts each in its place:
+
+- ``RepairCells`` (before nbgrader's own sanitizing): a duplicated cell or a deleted
+  instructor cell no longer crashes nbgrader 0.9 and zeroes the whole submission.
+- ``WarningsAreNotFailures`` (after execution, before grades are saved): nbgrader
+  fails any test cell that wrote to stderr, so a harmless warning from student code
+  would cost a test that passed. Only errors fail a test.
+- ``HideHiddenTests`` (when feedback is generated): the feedback keeps each failed
+  check's message but neither the hidden tests' code nor a traceback through it.
+"""
+
+import re
+
+import nbformat
+from nbconvert.exporters.exporter import ResourcesDict
+from nbformat.notebooknode import NotebookNode
+from nbgrader import utils
+from nbgrader.api import Gradebook
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+
+def _grade_id(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+class RepairCells(NbGraderPreprocessor):
+    """Make a submission's cells match the assignment's before nbgrader checks them.
+
+    Duplicates: a student who copied a cell has two cells with one grade_id. The last
+    copy keeps the nbgrader role (for an answer, the last definition is the one that
+    counts at run time anyway); earlier copies stay as plain cells, so nothing the
+    student wrote is dropped.
+
+    Deleted cells: every instructor cell (text, given code, test) missing from the
+    submission is put back after the nearest cell before it that is still there.
+    nbgrader's own ``add_missing_cells`` does this for grade cells only and raises
+    KeyError when the cell before the missing one is not a graded cell, which is the
+    case in this notebook. Deleted answer cells are not put back: that exercise then
+    scores zero, as it should.
+    """
+
+    def preprocess(self, nb: NotebookNode, resources: ResourcesDict):
+        self._demote_duplicates(nb)
+        self._restore_deleted(nb, resources)
+        return nb, resources
+
+    def _demote_duplicates(self, nb):
+        last_index = {}
+        for index, cell in enumerate(nb.cells):
+            if _grade_id(cell):
+                last_index[_grade_id(cell)] = index
+        for index, cell in enumerate(nb.cells):
+            gid = _grade_id(cell)
+            if gid and last_index[gid] != index:
+                self.log.warning("Cell %r appears more than once; grading its last copy, "
+                                 "the earlier one runs as a plain cell", gid)
+                del cell.metadata["nbgrader"]
+                cell.metadata.pop("editable", None)
+                cell.metadata.pop("deletable", None)
+                cell["id"] = f"{cell.get('id', gid)}-copy-{index}"[:64]
+
+    def _restore_deleted(self, nb, resources):
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gb:
+            source = gb.find_notebook(info["notebook"], info["assignment"])
+            answers = {cell.name for cell in source.solution_cells}
+            originals = [(cell.name, cell.cell_type, cell.source, cell.locked) for cell in source.source_cells]
+            grade_cells = {cell.name: cell.max_score for cell in source.grade_cells}
+        present = {_grade_id(cell) for cell in nb.cells}
+        previous = None  # the last instructor cell seen that is in the notebook
+        for name, cell_type, text, locked in originals:
+            if name not in present and name not in answers:
+                self.log.warning("Cell %r was deleted from the submission; putting it back", name)
+                cell = self._instructor_cell(name, cell_type, text, locked, grade_cells.get(name))
+                nb.cells.insert(self._position_after(nb, previous), cell)
+                present.add(name)
+            if name in present:
+                previous = name
+
+    @staticmethod
+    def _position_after(nb, grade_id):
+        for index, cell in enumerate(nb.cells):
+            if grade_id is not None and _grade_id(cell) == grade_id:
+                return index + 1
+        return 0
+
+    @staticmethod
+    def _instructor_cell(name, cell_type, text, locked, points):
+        meta = {"grade": points is not None, "grade_id": name, "locked": bool(locked),
+                "schema_version": 3, "solution": False, "task": False}
+        if points is not None:
+            meta["points"] = points
+        cell = {"cell_type": cell_type, "id": re.sub(r"[^A-Za-z0-9_-]", "-", name)[:64] + "-restored",
+                "metadata": {"nbgrader": meta, "editable": False, "deletable": False}, "source": text}
+        if cell_type == "code":
+            cell.update(outputs=[], execution_count=None)
+        return nbformat.from_dict(cell)
+
+
+class WarningsAreNotFailures(NbGraderPreprocessor):
+    """Turn stderr output of test cells into ordinary output: only an error fails a test."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if utils.is_grade(cell) and cell.cell_type == "code":
+            for output in cell.outputs:
+                if output.output_type == "stream" and output.name == "stderr":
+                    output.name = "stdout"
+        return cell, resources
+
+
+_HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*\n?", re.S | re.M)
+
+
+class HideHiddenTests(NbGraderPreprocessor):
+    """In feedback, show a test cell's visible code and its failure message, nothing hidden."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if utils.is_grade(cell) and cell.cell_type == "code":
+            cell.source = _HIDDEN.sub("", cell.source).strip("\n")
+            for output in cell.outputs:
+                if output.output_type == "error":
+                    output.traceback = [f"{output.ename}: {output.evalue}"]
+        return cell, resources
