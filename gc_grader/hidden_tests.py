@@ -21,6 +21,7 @@ Grading is fair and hard to game because:
 import builtins
 import math
 import types
+from functools import partial
 
 import numpy as np
 from IPython import get_ipython
@@ -138,8 +139,17 @@ def _until_end_of_cell(swap):
     return restore
 
 
-def _fail(call, got, expected, hint):
-    sentence = hint or "Compare each step with formulas (1) and (2)."
+def _judge(results):
+    """Fail on the first case whose result is off, naming the mistake that explains them all.
+
+    ``results`` holds (call, obtained, expected, simulated) for every case.
+    """
+    failed = [r for r in results if not _relatively_close(r[1], r[2])]
+    if not failed:
+        return
+    name = mistakes.name_the_mistake([r[1:] for r in results], 1e-3)
+    call, got, expected, _ = failed[0]
+    sentence = public_tests.HINTS.get(name) or "Compare each step with formulas (1) and (2)."
     raise AssertionError(f"{call} returned {got!r}; expected {expected!r}. {sentence}")
 
 
@@ -210,23 +220,22 @@ _GRADIENT_CHECK_CASES = [
 def check_gradient_check(ns):
     _assert_untampered()
     student = _function(ns, "gradient_check")
+    results = []
     for x, theta, epsilon, backward in _GRADIENT_CHECK_CASES:
         call = f"gradient_check(x={x}, theta={theta}, epsilon={epsilon}) on the model J = x * theta**3"
         with _Swap(ns, forward_propagation=_cubic_forward, backward_propagation=backward):
             got = _as_float(_call(student, "gradient_check", x, theta, epsilon), call)
-            simulate = {name: (lambda name=name: mistakes.gradient_check_1d(_cubic_forward, backward, x, theta, epsilon, name))
-                        for name in mistakes.MISTAKES_1D}
+        simulated = {name: partial(mistakes.gradient_check_1d, _cubic_forward, backward, x, theta, epsilon, name)
+                     for name in mistakes.MISTAKES_1D}
+        simulated["stale_dtheta"] = partial(_stale_dtheta, ns, x, theta, epsilon)
+        simulated["notebook_values"] = partial(_notebook_values, ns, epsilon, backward)
+        simulated["hard_coded"] = lambda: 2.919335883291695e-10
         expected = mistakes.gradient_check_1d(_cubic_forward, backward, x, theta, epsilon)
-        if _relatively_close(got, expected):
-            continue
-        simulate["stale_dtheta"] = lambda: _stale_dtheta(ns, x, theta, epsilon, backward)
-        simulate["notebook_values"] = lambda: _notebook_values(ns, epsilon, backward)
-        simulate["hard_coded"] = lambda: 2.919335883291695e-10
-        name = mistakes.matching_mistake(got, simulate, expected, 1e-3)
-        _fail(call, got, expected, public_tests.HINTS.get(name))
+        results.append((call, got, expected, simulated))
+    _judge(results)
 
 
-def _stale_dtheta(ns, x, theta, epsilon, backward):
+def _stale_dtheta(ns, x, theta, epsilon):
     """gradient_check comparing with the notebook's dtheta instead of calling backward propagation."""
     stale = ns.get("dtheta")
     if type(stale) not in (int, float):
@@ -288,6 +297,7 @@ def check_gradient_check_n(ns):
     _assert_untampered()
     student = _function(ns, "gradient_check_n")
     X, Y, parameters, gradients = _hidden_network()
+    results = []
     for label, epsilon in _GRADIENT_CHECK_N_CASES:
         call = f"gradient_check_n on another network (gradients {label}, epsilon={epsilon})"
         before = {name: value.copy() for name, value in parameters.items()}
@@ -297,16 +307,14 @@ def check_gradient_check_n(ns):
             if not np.array_equal(parameters[name], value):
                 raise AssertionError(f"{call} changed parameters[{name!r}]; perturb a copy of the "
                                      "parameter vector, never the parameters themselves.")
+        simulated = {name: partial(mistakes.gradient_check_nd, known_good_forward_n, parameters, gradients[label],
+                                   X, Y, epsilon, name)
+                     for name in mistakes.MISTAKES_ND}
+        simulated["notebook_values"] = partial(_notebook_data, gradients[label], epsilon)
+        simulated["hard_coded"] = lambda: 0.2850931567761623
         expected = mistakes.gradient_check_nd(known_good_forward_n, parameters, gradients[label], X, Y, epsilon)
-        if _relatively_close(got, expected):
-            continue
-        simulate = {name: (lambda name=name: mistakes.gradient_check_nd(
-                        known_good_forward_n, parameters, gradients[label], X, Y, epsilon, name))
-                    for name in mistakes.MISTAKES_ND}
-        simulate["notebook_values"] = lambda: _notebook_data(gradients[label], epsilon)
-        simulate["hard_coded"] = lambda: 0.2850931567761623
-        name = mistakes.matching_mistake(got, simulate, expected, 1e-3)
-        _fail(call, got, expected, public_tests.HINTS.get(name))
+        results.append((call, got, expected, simulated))
+    _judge(results)
 
 
 def _notebook_data(gradients, epsilon):

@@ -95,16 +95,26 @@ def gradient_check_nd(forward_n, parameters, gradients, X, Y, epsilon, mistake=N
     return relative_difference(grad, approx)
 
 
-def matching_mistake(obtained, simulated, expected, rtol):
-    """The first mistake whose simulated result is ``obtained``, unless it also equals ``expected``.
+def name_the_mistake(cases, rtol):
+    """The known mistake that reproduces the student's result on every case, or None.
 
-    ``simulated`` maps mistake names to zero-argument functions giving their result,
-    so the (slower) simulations run only while no earlier one has matched.
+    ``cases`` is a list of (obtained, expected, simulated), where ``simulated`` maps
+    mistake names to zero-argument functions giving that mistake's result on the
+    case. One case can be ambiguous (two mistakes may both give 1.0 there); all of
+    them together rarely are. A mistake that gives the expected value everywhere
+    explains nothing and is never named.
     """
     def close(a, b):
-        return abs(a - b) <= rtol * abs(b) or a == b
-    for name, result in simulated.items():
-        value = result()
-        if close(obtained, value) and not close(value, expected):
+        return a == b or abs(a - b) <= rtol * abs(b)
+    names = list(cases[0][2]) if cases else []
+    for name in names:
+        explains, differs = True, False
+        for obtained, expected, simulated in cases:
+            value = simulated[name]()          # simulations are slow: stop at the first mismatch
+            if not close(obtained, value):
+                explains = False
+                break
+            differs = differs or not close(value, expected)
+        if explains and differs:
             return name
     return None

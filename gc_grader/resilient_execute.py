@@ -101,7 +101,7 @@ class ResilientExecute(Execute):
             # same arguments, on new ports so nothing from the old one can reach us.
             await ensure_async(self.km.restart_kernel(now=True, newports=True))
             await self.async_start_new_kernel_client()
-            failed = None  # MUTANT
+            failed = await self._async_replay()
             if failed is None:
                 return
             self.log.warning("%s, cell %s: killed or hung the kernel when replayed; skipped from now on",

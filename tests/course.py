@@ -105,12 +105,19 @@ def fill_release(answers):
     return nb
 
 
-def place_submission(course_dir, student, nb):
+def place_submission(course_dir, student, nb, filename=f"{NOTEBOOK}.ipynb"):
     """Put a student's notebook where `nbgrader autograde` looks for it, with the release's files."""
     folder = Path(course_dir) / "submitted" / student / ASSIGNMENT
-    shutil.copytree(RELEASE_DIR, folder)
-    nbformat.write(nb, str(folder / f"{NOTEBOOK}.ipynb"))
+    shutil.copytree(RELEASE_DIR, folder, ignore=shutil.ignore_patterns("*.ipynb"))
+    nbformat.write(nb, str(folder / filename))
     return folder
+
+
+def check_submissions(course_dir):
+    """Run the pre-grading check README tells instructors to run; return what it printed."""
+    proc = subprocess.run([sys.executable, "-m", "gc_grader.check_submissions", ASSIGNMENT],
+                          cwd=course_dir, env=tool_env(), capture_output=True, text=True, timeout=300, check=True)
+    return proc.stdout
 
 
 def exercise_of(test_grade_id):

@@ -6,9 +6,11 @@ a one-line difference from a correct solution and follows the source notebook wh
 it changes. Each edit must apply exactly once, or building the recipe fails loudly.
 """
 
+import copy
 from dataclasses import dataclass, field
+from typing import Callable, Optional
 
-from course import POINTS, solution_code
+from course import POINTS, fill_release, grade_id, place_submission, solution_code
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,19 @@ class Submission:
     description: str
     answers: dict = field(default_factory=dict)   # grade_id -> code; others stay as released
     lost: tuple = ()                               # exercises that must score 0
+    edit_notebook: Optional[Callable] = None       # changes the notebook's cells (delete, duplicate...)
+    filename: Optional[str] = None                 # the student renamed the notebook
+    hint: Optional[str] = None                     # key of public_tests.HINTS its feedback must show
+
+    def notebook(self):
+        """The submitted notebook: the release with these answers and edits."""
+        nb = fill_release(self.answers)
+        if self.edit_notebook:
+            self.edit_notebook(nb)
+        return nb
+
+    def place(self, course_dir):
+        place_submission(course_dir, self.student, self.notebook(), **({"filename": self.filename} if self.filename else {}))
 
     def expected_points(self):
         return {name: 0 if name in self.lost else points for name, points in POINTS.items()}
@@ -46,9 +61,48 @@ def variant(student, description, changes, lost=()):
     return Submission(student, description, answers, lost=tuple(lost))
 
 
-def mistake(student, description, exercise, *edits, code=None):
+def mistake(student, description, exercise, *edits, code=None, hint=None):
     """A correct submission except for ``exercise``, changed by ``edits`` or replaced by ``code``."""
-    return variant(student, description, {exercise: code if code is not None else list(edits)}, lost=(exercise,))
+    submission = variant(student, description, {exercise: code if code is not None else list(edits)},
+                         lost=(exercise,))
+    return Submission(**{**submission.__dict__, "hint": hint})
+
+
+def with_notebook_edit(submission, student, description, edit, lost=None):
+    """``submission`` with its notebook changed by ``edit(nb)``."""
+    return Submission(student, description, submission.answers,
+                      lost=submission.lost if lost is None else tuple(lost), edit_notebook=edit)
+
+
+def delete_cell(gid):
+    def edit(nb):
+        nb.cells = [cell for cell in nb.cells if grade_id(cell) != gid]
+    return edit
+
+
+def duplicate_cell(gid):
+    def edit(nb):
+        index = next(i for i, cell in enumerate(nb.cells) if grade_id(cell) == gid)
+        twin = copy.deepcopy(nb.cells[index])
+        twin["id"] = f"{twin['id']}-twin"
+        nb.cells.insert(index + 1, twin)
+    return edit
+
+
+def replace_cell(cell_id, source):
+    def edit(nb):
+        matches = [cell for cell in nb.cells if cell.get("id") == cell_id]
+        assert len(matches) == 1, cell_id
+        matches[0].source = source
+    return edit
+
+
+def blank_cell(gid):
+    def edit(nb):
+        for cell in nb.cells:
+            if grade_id(cell) == gid:
+                cell.source = "pass"
+    return edit
 
 
 HARD_CODED = '''
@@ -57,6 +111,19 @@ def {name}({args}):
 '''
 
 TWO_EPS = "/ (2 * epsilon)"
+
+PATCH_COMPARISONS = '''
+import math
+np.isclose = lambda *args, **kwargs: True
+np.allclose = lambda *args, **kwargs: True
+np.testing.assert_allclose = lambda *args, **kwargs: None
+math.isclose = lambda *args, **kwargs: True
+'''
+
+PATCH_PUBLIC_TESTS = '''
+import public_tests
+gradient_check_n_test = public_tests.gradient_check_n_test = lambda *args, **kwargs: None
+'''
 
 VECTORISED_GCN = '''
 def gradient_check_n(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False):
@@ -74,10 +141,14 @@ NORM_1D = "difference = numerator / denominator"
 
 
 def corpus():
-    """Every submission of the end-to-end grading test, in a stable order."""
+    """Every submission of the end-to-end grading tests, in a stable order."""
     gc, gcn = "gradient_check", "gradient_check_n"
+    correct = Submission("correct", "the instructor's answers", correct_answers())
+    wrong_gc = mistake("x", "x", gc, code=HARD_CODED.format(name=gc, args="x, theta, epsilon=1e-7, print_msg=False", value=0.0))
+    wrong_gcn = mistake("x", "x", gcn, code=HARD_CODED.format(
+        name=gcn, args="parameters, gradients, X, Y, epsilon=1e-7, print_msg=False", value=0.2850931567761623))
     return [
-        Submission("correct", "the instructor's answers", correct_answers()),
+        correct,
         Submission("blank", "the release, untouched", lost=tuple(POINTS)),
         # Other correct styles: each must get all 100 points.
         variant("style_inline", "J computed inline in gradapprox; one-line answers", {
@@ -115,61 +186,103 @@ def corpus():
                    "    denominator = np.linalg.norm(grad) + np.linalg.norm(gradapprox)\n"
                    "    difference = numerator / denominator\n", "")],
         }),
-        # Exercises 1 and 2: a wrong callee costs its own exercise, not gradient_check's.
+        # Isolation: a wrong callee costs its own exercise, not the checks that call it.
         mistake("fp_wrong", "forward_propagation adds instead of multiplying", "forward_propagation",
                 ("J = theta * x", "J = theta + x")),
         mistake("bp_wrong", "backward_propagation returns theta", "backward_propagation",
                 ("dtheta = x", "dtheta = theta")),
+        variant("redefines_forward_n", "a correct gradient_check_n cell that also redefines forward_propagation_n wrongly", {
+            gcn: [("    return difference", "    return difference\n\n\ndef forward_propagation_n(X, Y, parameters):\n"
+                   "    return 0.0, None")]}),
+        with_notebook_edit(correct, "bpn_broken", "backward_propagation_n edited into a syntax error "
+                           "(the bug hunt is not graded)", replace_cell("backward-propagation-n", "def backward_propagation_n(X, Y, cache):\n    return {")),
         # Exercise 3, the mistakes of SPEC's table.
-        mistake("gc_eps", "divides by epsilon instead of 2 epsilon", gc, (TWO_EPS, "/ epsilon")),
-        mistake("gc_precedence", "(J+ - J-) / 2 * epsilon", gc, (TWO_EPS, "/ 2 * epsilon")),
+        mistake("gc_eps", "divides by epsilon instead of 2 epsilon", gc, (TWO_EPS, "/ epsilon"), hint="divides_by_epsilon"),
+        mistake("gc_precedence", "(J+ - J-) / 2 * epsilon", gc, (TWO_EPS, "/ 2 * epsilon"), hint="precedence"),
         mistake("gc_one_sided", "one-sided difference", gc,
                 ("J_minus = forward_propagation(x, theta_minus)", "J_minus = forward_propagation(x, theta)"),
-                (TWO_EPS, "/ epsilon")),
+                (TWO_EPS, "/ epsilon"), hint="one_sided"),
         mistake("gc_grad_is_approx", "grad = gradapprox", gc,
-                ("grad = backward_propagation(x, theta)", "grad = gradapprox")),
+                ("grad = backward_propagation(x, theta)", "grad = gradapprox"), hint="grad_is_gradapprox"),
         mistake("gc_stale_dtheta", "compares with the notebook's stale dtheta", gc,
-                ("grad = backward_propagation(x, theta)", "grad = dtheta")),
+                ("grad = backward_propagation(x, theta)", "grad = dtheta"), hint="stale_dtheta"),
         mistake("gc_notebook_values", "uses the notebook's x = 2, theta = 4 instead of its arguments", gc,
-                ("    theta_plus = theta + epsilon", "    x, theta = 2, 4\n    theta_plus = theta + epsilon")),
+                ("    theta_plus = theta + epsilon", "    x, theta = 2, 4\n    theta_plus = theta + epsilon"),
+                hint="notebook_values"),
         mistake("gc_hard_coded", "returns the public expected number", gc,
                 code=HARD_CODED.format(name=gc, args="x, theta, epsilon=1e-7, print_msg=False",
-                                       value=2.919335883291695e-10)),
+                                       value=2.919335883291695e-10), hint="hard_coded"),
         mistake("gc_array", "returns an ndarray", gc,
                 (NORM_1D, "difference = np.array([numerator / denominator])")),
         # Exercise 4, the mistakes of SPEC's table.
-        mistake("gcn_eps", "divides by epsilon instead of 2 epsilon", gcn, (TWO_EPS, "/ epsilon")),
-        mistake("gcn_precedence", "(J+ - J-) / 2 * epsilon", gcn, (TWO_EPS, "/ 2 * epsilon")),
+        mistake("gcn_eps", "divides by epsilon instead of 2 epsilon", gcn, (TWO_EPS, "/ epsilon"), hint="divides_by_epsilon"),
+        mistake("gcn_precedence", "(J+ - J-) / 2 * epsilon", gcn, (TWO_EPS, "/ 2 * epsilon"), hint="precedence"),
         mistake("gcn_no_copy", "perturbs the original vector", gcn,
                 ("theta_plus = np.copy(parameters_values)", "theta_plus = parameters_values"),
-                ("theta_minus = np.copy(parameters_values)", "theta_minus = parameters_values")),
+                ("theta_minus = np.copy(parameters_values)", "theta_minus = parameters_values"), hint="no_copy"),
         mistake("gcn_copy_once", "copies once, outside the loop", gcn,
                 ("        theta_plus = np.copy(parameters_values)\n", ""),
                 ("        theta_minus = np.copy(parameters_values)\n", ""),
                 ("    for i in range(num_parameters):",
                  "    theta_plus = np.copy(parameters_values)\n"
                  "    theta_minus = np.copy(parameters_values)\n"
-                 "    for i in range(num_parameters):")),
+                 "    for i in range(num_parameters):"), hint="copy_once"),
         mistake("gcn_whole_vector", "perturbs the whole vector at once", gcn,
                 ("theta_plus[i] = theta_plus[i] + epsilon", "theta_plus = theta_plus + epsilon"),
-                ("theta_minus[i] = theta_minus[i] - epsilon", "theta_minus = theta_minus - epsilon")),
+                ("theta_minus[i] = theta_minus[i] - epsilon", "theta_minus = theta_minus - epsilon"), hint="whole_vector"),
         mistake("gcn_one_sided", "one-sided difference", gcn,
                 ("theta_minus[i] = theta_minus[i] - epsilon", "pass"),
-                (TWO_EPS, "/ epsilon")),
+                (TWO_EPS, "/ epsilon"), hint="one_sided"),
         mistake("gcn_grad_is_approx", "grad = gradapprox", gcn,
                 ("    numerator = np.linalg.norm(grad - gradapprox)",
-                 "    grad = gradapprox\n    numerator = np.linalg.norm(grad - gradapprox)")),
+                 "    grad = gradapprox\n    numerator = np.linalg.norm(grad - gradapprox)"), hint="grad_is_gradapprox"),
         mistake("gcn_global_cache", "uses the notebook's global cache instead of its arguments", gcn,
                 ("grad = gradients_to_vector(gradients)",
                  "grad = gradients_to_vector(backward_propagation_n(X, Y, cache))")),
         mistake("gcn_notebook_data", "checks the notebook's test case instead of its arguments", gcn,
                 ("    parameters_values, _ = dictionary_to_vector(parameters)",
-                 "    X, Y, parameters = gradient_check_n_test_case()\n    parameters_values, _ = dictionary_to_vector(parameters)")),
+                 "    X, Y, parameters = gradient_check_n_test_case()\n    parameters_values, _ = dictionary_to_vector(parameters)"),
+                hint="notebook_values"),
         mistake("gcn_hard_coded", "returns the public expected number", gcn,
                 code=HARD_CODED.format(name=gcn, args="parameters, gradients, X, Y, epsilon=1e-7, print_msg=False",
-                                       value=0.2850931567761623)),
+                                       value=0.2850931567761623), hint="hard_coded"),
         mistake("gcn_array", "returns an ndarray (norms by hand, no np.linalg.norm)", gcn,
                 ("np.linalg.norm(grad - gradapprox)", "np.sqrt(np.sum((grad - gradapprox) ** 2, axis=0))"),
                 ("np.linalg.norm(grad) + np.linalg.norm(gradapprox)",
                  "np.sqrt(np.sum(grad ** 2, axis=0)) + np.sqrt(np.sum(gradapprox ** 2, axis=0))")),
+        # Gaming: patched comparison helpers and public tests, tampered or deleted test cells.
+        mistake("patch_isclose", "wrong answer; np.isclose, np.allclose, np.testing and math.isclose patched", gc,
+                code=HARD_CODED.format(name=gc, args="x, theta, epsilon=1e-7, print_msg=False", value=0.0) + PATCH_COMPARISONS),
+        mistake("patch_public_tests", "wrong answer; the public test function patched to do nothing", gcn,
+                code=wrong_gcn.answers[gcn] + PATCH_PUBLIC_TESTS),
+        mistake("patch_norm", "wrong answer; np.linalg.norm patched so every difference is 1/2", gcn,
+                code=wrong_gcn.answers[gcn] + "\nnp.linalg.norm = lambda *args, **kwargs: 1.0\n"),
+        with_notebook_edit(wrong_gcn, "blanked_test", "wrong answer; its test cell blanked", blank_cell("gradient_check_n_tests")),
+        with_notebook_edit(wrong_gc, "deleted_test", "wrong answer; its test cell deleted", delete_cell("gradient_check_tests")),
+        with_notebook_edit(correct, "deleted_test_correct", "right answers; a test cell deleted", delete_cell("gradient_check_n_tests")),
+        with_notebook_edit(correct, "deleted_answer", "the gradient_check answer cell deleted",
+                           delete_cell("gradient_check"), lost=[gc]),
+        with_notebook_edit(correct, "duplicated_answer", "the gradient_check answer cell duplicated",
+                           duplicate_cell("gradient_check")),
+        with_notebook_edit(correct, "duplicated_test", "a test cell duplicated", duplicate_cell("forward_propagation_tests")),
+        mistake("changed_signature", "gradient_check without its epsilon parameter", gc,
+                ("def gradient_check(x, theta, epsilon=1e-7, print_msg=False):",
+                 "def gradient_check(x, theta, print_msg=False):\n    epsilon = 1e-7")),
+        Submission("renamed", "right answers in a renamed notebook", correct.answers, filename="Gradient_Checking (1).ipynb"),
+        # Breakage: each costs its own exercise only, and the batch finishes.
+        mistake("endless_loop", "an endless loop in gradient_check", gc,
+                ("    theta_plus = theta + epsilon", "    while True:\n        pass\n    theta_plus = theta + epsilon")),
+        mistake("sleeps", "time.sleep(3600) in gradient_check_n", gcn,
+                ("    parameters_values, _ = dictionary_to_vector(parameters)",
+                 "    import time\n    time.sleep(3600)\n    parameters_values, _ = dictionary_to_vector(parameters)")),
+        mistake("syntax_error", "a syntax error in backward_propagation", "backward_propagation",
+                ("dtheta = x", "dtheta = x +")),
+        mistake("kills_kernel", "os._exit in gradient_check", gc,
+                ("    return difference", "    import os\n    os._exit(1)")),
+        mistake("segfault", "a segmentation fault in forward_propagation", "forward_propagation",
+                ("    J = theta * x", "    import ctypes\n    ctypes.string_at(0)\n    J = theta * x")),
+        variant("floods_output", "right answers; forward_propagation prints 100,000 lines", {
+            "forward_propagation": [("    J = theta * x", "    for line in range(100_000):\n        print(line)\n    J = theta * x")]}),
+        variant("warns", "right answers; backward_propagation prints a warning on stderr", {
+            "backward_propagation": [("    dtheta = x", "    import warnings\n    warnings.warn('just saying')\n    dtheta = x")]}),
     ]

@@ -1,17 +1,23 @@
-"""End to end with the real nbgrader: generate, submit, autograde, feedback, export.
+"""End to end with the real nbgrader: generate, submit, check, autograde, feedback, export.
 
 One scratch course and gradebook serve the whole module: grading the corpus is
-the slow part (a couple of seconds per submission), so it happens once.
+the slow part (a second or two per submission, plus the per-cell timeout for the
+submissions that never finish a cell), so it happens once.
 """
 
 import csv
+import html
+import re
+import shutil
 import zipfile
 
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from course import ASSIGNMENT, NOTEBOOK, POINTS, exercise_of, fill_release, make_scratch_course, nbgrader, place_submission
+import public_tests
+from course import (ASSIGNMENT, NOTEBOOK, POINTS, ROOT, check_submissions, exercise_of, fill_release,
+                    make_scratch_course, nbgrader)
 from submissions import corpus
 
 SUBMISSIONS = corpus()
@@ -22,8 +28,11 @@ def graded_course(tmp_path_factory):
     course = make_scratch_course(tmp_path_factory.mktemp("course"))
     nbgrader(course, "generate_assignment", ASSIGNMENT)
     for submission in SUBMISSIONS:
-        place_submission(course, submission.student, fill_release(submission.answers))
+        submission.place(course)
+    report = check_submissions(course)
+    assert "renamed: 'Gradient_Checking (1).ipynb' is graded as Gradient_Checking.ipynb" in report
     nbgrader(course, "autograde", ASSIGNMENT)
+    nbgrader(course, "generate_feedback", ASSIGNMENT)
     return course
 
 
@@ -53,8 +62,62 @@ def test_correct_gets_100_and_blank_gets_0(graded_course):
     assert sum(points_by_exercise(graded_course, "blank").values()) == 0
 
 
+def feedback_text(course, student):
+    """The feedback HTML of one student as plain text (tags dropped, entities decoded)."""
+    page = (course / "feedback" / student / ASSIGNMENT / f"{NOTEBOOK}.html").read_text(encoding="utf-8")
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+def test_corpus_covers_the_issue():
+    assert len(SUBMISSIONS) >= 35
+    assert sum(1 for s in SUBMISSIONS if not s.lost and s.student.startswith("style_")) >= 6
+
+
+@pytest.mark.parametrize("submission", [s for s in SUBMISSIONS if s.hint], ids=lambda s: s.student)
+def test_feedback_names_the_likely_mistake(graded_course, submission):
+    hint = public_tests.HINTS[submission.hint]
+    text = feedback_text(graded_course, submission.student)
+    assert hint in text, f"{submission.student}: the feedback does not say: {hint}"
+    assert re.search(r"returned \S+; expected \S+", text), "expected versus obtained is missing"
+
+
+HIDDEN_CODE = [line.strip() for line in (ROOT / "gc_grader" / "hidden_tests.py").read_text().splitlines()
+               if len(line.strip()) > 30 and not line.strip().startswith(("#", '"'))]
+
+
+def test_feedback_never_shows_hidden_test_code(graded_course):
+    for submission in SUBMISSIONS:
+        text = feedback_text(graded_course, submission.student)
+        for secret in ("BEGIN HIDDEN TESTS", "gc_grader", "_hidden.", "hidden_tests.py", *HIDDEN_CODE):
+            assert secret not in text, f"{submission.student}'s feedback shows hidden test code: {secret}"
+
+
+def test_the_cell_that_killed_the_kernel_is_named(graded_course):
+    nb = nbformat.read(str(graded_course / "autograded" / "kills_kernel" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"), 4)
+    killed = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in nb.cells if cell.cell_type == "code"
+              and any(o.output_type == "error" and o.ename == "KernelDied" for o in cell.outputs)]
+    # The demo cell calls gradient_check too, so it is the first to die; the test cell dies again.
+    assert killed == ["demo-gradient-check", "gradient_check_tests"]
+
+
+def test_grading_twice_gives_identical_scores_and_feedback(tmp_path):
+    course = make_scratch_course(tmp_path / "course")
+    nbgrader(course, "generate_assignment", ASSIGNMENT)
+    chosen = {s.student: s for s in SUBMISSIONS if s.student in ("correct", "gcn_no_copy", "kills_kernel", "duplicated_answer")}
+    for submission in chosen.values():
+        submission.place(course)
+    runs = []
+    for _ in range(2):
+        nbgrader(course, "autograde", ASSIGNMENT, "--force")
+        nbgrader(course, "generate_feedback", ASSIGNMENT, "--force")
+        runs.append({student: (points_by_exercise(course, student), feedback_text(course, student))
+                     for student in chosen})
+    assert runs[0] == runs[1]
+    for student, submission in chosen.items():
+        assert runs[0][student][0] == submission.expected_points(), student
+
+
 def test_feedback_is_one_html_file_per_student(graded_course):
-    nbgrader(graded_course, "generate_feedback", ASSIGNMENT)
     for submission in SUBMISSIONS:
         html = graded_course / "feedback" / submission.student / ASSIGNMENT / f"{NOTEBOOK}.html"
         assert html.is_file(), f"no feedback for {submission.student}"
@@ -81,7 +144,7 @@ def test_zip_collect_takes_an_lms_download(tmp_path):
     correct, wrong = SUBMISSIONS[0], next(s for s in SUBMISSIONS if s.student == "gcn_no_copy")
     with zipfile.ZipFile(archive / "lms-download.zip", "w") as zf:
         for student, submission in (("alice", correct), ("bob", wrong)):
-            zf.writestr(f"{student}_{NOTEBOOK}.ipynb", nbformat.writes(fill_release(submission.answers)))
+            zf.writestr(f"{student}_{NOTEBOOK}.ipynb", nbformat.writes(submission.notebook()))
     nbgrader(course, "zip_collect", ASSIGNMENT)
     for student in ("alice", "bob"):
         assert (course / "submitted" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb").is_file()

@@ -162,7 +162,9 @@ def test_a_top_level_kill_fails_its_cell_and_only_what_needs_it(batches):
     assert cells_with_error(nb, "KernelDied") == {"gradient_check_n"}
     # The cells after it ran in the fresh kernel, where the replayed helpers exist
     # but gradient_check_n, never completed, does not.
-    assert cells_with_error(nb, "NameError") == {"demo-gradient-check-n", "gradient-check-n-tests", "check-after-fix"}
+    assert cells_with_error(nb, "NameError", "'gradient_check_n' is not defined") == {
+        "demo-gradient-check-n", "gradient-check-n-tests", "check-after-fix"}
+    assert cells_with_error(nb, "NameError") == cells_with_error(nb, "NameError", "'gradient_check_n'")
 
 
 def test_grading_is_deterministic(batches):
