@@ -142,3 +142,14 @@ def notebook_functions(edits=()):
                  *(solution_code(name) for name in POINTS)):
         exec(compile(code, str(SOURCE_NB), "exec"), namespace)
     return namespace
+
+
+def points_by_exercise(course_dir, student):
+    """Read one student's autograded points per exercise from the scratch course's gradebook."""
+    from nbgrader.api import Gradebook
+    points = dict.fromkeys(POINTS, 0.0)
+    with Gradebook(f"sqlite:///{Path(course_dir) / 'gradebook.db'}") as gb:
+        notebook = gb.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student)
+        for grade in notebook.grades:
+            points[exercise_of(grade.name)] += grade.score
+    return points

@@ -13,11 +13,10 @@ import zipfile
 
 import nbformat
 import pytest
-from nbgrader.api import Gradebook
 
 import public_tests
-from course import (ASSIGNMENT, NOTEBOOK, POINTS, ROOT, check_submissions, exercise_of, fill_release,
-                    make_scratch_course, nbgrader)
+from course import (ASSIGNMENT, NOTEBOOK, ROOT, check_submissions, fill_release, make_scratch_course, nbgrader,
+                    points_by_exercise)
 from submissions import corpus
 
 SUBMISSIONS = corpus()
@@ -34,16 +33,6 @@ def graded_course(tmp_path_factory):
     nbgrader(course, "autograde", ASSIGNMENT)
     nbgrader(course, "generate_feedback", ASSIGNMENT)
     return course
-
-
-def points_by_exercise(course, student):
-    """Read one student's autograded points per exercise from the gradebook."""
-    points = dict.fromkeys(POINTS, 0.0)
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        notebook = gb.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student)
-        for grade in notebook.grades:
-            points[exercise_of(grade.name)] += grade.score
-    return points
 
 
 def test_corpus_names_are_unique():

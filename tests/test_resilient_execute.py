@@ -12,11 +12,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from nbformat.v4 import new_output
 
-from course import (ASSIGNMENT, NOTEBOOK, POINTS, VENV_BIN, fill_release, make_scratch_course, nbgrader,
-                    place_submission, read_notebook, tool_env)
+from course import (ASSIGNMENT, NOTEBOOK, POINTS, VENV_BIN, make_scratch_course, nbgrader, points_by_exercise,
+                    read_notebook, tool_env)
 from submissions import Submission, correct_answers, mistake, variant
-from test_autograde import points_by_exercise
+
 
 SHORT_TIMEOUT = 5
 RETURN = "    return difference"  # the last line of gradient_check's answer
@@ -35,7 +36,21 @@ KILLED = [
     variant("top_level_exit", "os._exit(0) at the top level of gradient_check_n's cell",
             {"gradient_check_n": correct_answers()["gradient_check_n"] + "\nimport os; os._exit(0)\n"},
             lost=("gradient_check_n",)),
+    # Its forward_propagation cell kills the kernel when replayed (a file says it ran
+    # before), so after backward_propagation's cell kills the kernel, the replay drops
+    # that cell and starts over: forward_propagation's tests had passed; the demos
+    # after the replay find no forward_propagation; gradient_check's tests use a
+    # known-good one; backward_propagation's cell never completed.
+    variant("dies_when_replayed", "the forward_propagation cell kills the kernel on its second run", {
+        "forward_propagation": correct_answers()["forward_propagation"]
+        + '\nimport os\nif os.path.exists("ran_once"):\n    os._exit(1)\nopen("ran_once", "w").close()\n',
+        "backward_propagation": correct_answers()["backward_propagation"] + "\nimport os; os._exit(1)\n",
+    }, lost=("backward_propagation",)),
     Submission("correct", "the instructor's answers", correct_answers()),
+    # Right answers; prints one line in two pieces, 0.5 s apart (ipykernel sends them apart).
+    variant("prints_in_pieces", "forward_propagation prints one line in two pieces", {
+        "forward_propagation": [("    J = theta * x", "    import time\n    print('pie', end='')\n"
+                                 "    time.sleep(0.5)\n    print('ces')\n    J = theta * x")]}),
 ]
 HUNG = [
     # Hangs in its demo, its tests and gradient_check's demo; gradient_check's tests use a
@@ -69,7 +84,7 @@ class Batch:
         self.course = make_scratch_course(root)
         nbgrader(self.course, "generate_assignment", ASSIGNMENT)
         for submission in submissions:
-            place_submission(self.course, submission.student, fill_release(submission.answers))
+            submission.place(self.course)
         self.options = options
 
     def points(self, student):
@@ -90,7 +105,11 @@ def batches(tmp_path_factory):
     try:
         killed.log = nbgrader(killed.course, "autograde", ASSIGNMENT).stderr
     finally:
-        hung.log, _ = background.communicate(timeout=600)
+        try:
+            hung.log, _ = background.communicate(timeout=600)
+        except subprocess.TimeoutExpired:
+            background.kill()
+            raise
     assert background.returncode == 0, f"nbgrader autograde (short timeout) failed:\n{hung.log}"
     return {"killed": killed, "hung": hung}
 
@@ -119,11 +138,11 @@ def test_a_hung_cell_costs_only_its_exercise(batches, submission):
     assert batches["hung"].points(submission.student) == submission.expected_points(), submission.description
 
 
-def test_expected_totals_are_what_the_brief_says():
+def test_the_recipes_expect_these_totals():
     """Guard the recipes themselves: the points each scenario must keep, spelled out."""
     totals = {s.student: sum(s.expected_points().values()) for s in KILLED + HUNG}
-    assert totals == {"os_exit": 70, "os_exit_again": 70, "segfault": 90, "top_level_exit": 50,
-                      "correct": 100, "swallows_interrupt": 90, "sleeps": 70, "correct_short": 100}
+    assert totals == {"os_exit": 70, "os_exit_again": 70, "segfault": 90, "top_level_exit": 50, "dies_when_replayed": 90,
+                      "correct": 100, "prints_in_pieces": 100, "swallows_interrupt": 90, "sleeps": 70, "correct_short": 100}
     assert sum(POINTS.values()) == 100
 
 
@@ -133,7 +152,7 @@ def test_the_cell_that_killed_the_kernel_says_so_and_earlier_outputs_are_untouch
     # Both cells that call the student's gradient_check kill the kernel, and only they.
     assert cells_with_error(nb, "KernelDied") == {"demo-gradient-check", "gradient-check-tests"}
     for cell_id in ("demo-gradient-check", "gradient-check-tests"):
-        error = outputs_by_cell_id(nb)[cell_id][-1]
+        [error] = outputs_by_cell_id(nb)[cell_id]  # only the error: what came before it is timing
         assert error.evalue.startswith("The kernel died while running this cell")
         assert error.traceback == [f"KernelDied: {error.evalue}"]
     # Replays left no trace: every cell before the first kill has the outputs and
@@ -157,6 +176,20 @@ def test_the_instructor_is_told_which_cell_killed_the_kernel(batches):
     assert "student correct," not in log
 
 
+def test_a_cell_that_kills_the_kernel_when_replayed_is_dropped_from_the_replay(batches):
+    killed = batches["killed"]
+    assert (f"student dies_when_replayed, notebook {NOTEBOOK}, cell 'forward_propagation': "
+            "killed or hung the kernel when replayed; skipped from now on") in killed.log
+    nb = killed.notebook("dies_when_replayed")
+    assert cells_with_error(nb, "KernelDied") == {"backward_propagation"}
+    # forward_propagation's tests passed in the first kernel, and keep those outputs;
+    # after the replay, forward_propagation and backward_propagation are not defined.
+    assert not [out for out in outputs_by_cell_id(nb)["forward-propagation-tests"] if out.output_type == "error"]
+    assert cells_with_error(nb, "NameError", "'forward_propagation' is not defined") == {"demo-gradient-check"}
+    assert cells_with_error(nb, "NameError", "'backward_propagation' is not defined") == {
+        "demo-backward-propagation", "backward-propagation-tests"}
+
+
 def test_a_top_level_kill_fails_its_cell_and_only_what_needs_it(batches):
     nb = batches["killed"].notebook("top_level_exit")
     assert cells_with_error(nb, "KernelDied") == {"gradient_check_n"}
@@ -165,6 +198,13 @@ def test_a_top_level_kill_fails_its_cell_and_only_what_needs_it(batches):
     assert cells_with_error(nb, "NameError", "'gradient_check_n' is not defined") == {
         "demo-gradient-check-n", "gradient-check-n-tests", "check-after-fix"}
     assert cells_with_error(nb, "NameError") == cells_with_error(nb, "NameError", "'gradient_check_n'")
+
+
+def test_one_printed_line_is_one_output_however_the_kernel_sent_it(batches):
+    """Otherwise the outputs, and so the feedback, would depend on timing."""
+    nb = batches["killed"].notebook("prints_in_pieces")
+    assert outputs_by_cell_id(nb)["demo-forward-propagation"] == [
+        new_output("stream", name="stdout", text="pieces\nJ = 8\n")]
 
 
 def test_grading_is_deterministic(batches):
