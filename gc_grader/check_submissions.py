@@ -54,6 +54,9 @@ def check_student(folder, expected):
     messages = []
     for name in expected:
         target = folder / name
+        if target.is_symlink():
+            messages.append(f"{name} is a symbolic link, not a file; it is not graded (it scores 0)")
+            continue
         if not target.exists():
             others = [p for p in _notebooks_in(folder) if p.name not in expected]
             if len(others) == 1:
@@ -78,6 +81,8 @@ def main(argv=None):
     parser.add_argument("assignment", help="assignment name, e.g. gradient_checking")
     parser.add_argument("--course", type=Path, default=Path.cwd(), help="course directory (default: here)")
     args = parser.parse_args(argv)
+    # Student folders and files may have names that are not valid text: show them escaped.
+    sys.stdout.reconfigure(errors="backslashreplace")
     course = args.course.resolve()
     expected = released_notebooks(course, args.assignment)
     submitted = course / "submitted"

@@ -4,7 +4,7 @@ Each ``check_*`` takes the notebook's namespace (the cell passes ``globals()``),
 the student's function on inputs other than the public ones, and raises
 AssertionError with a message that says what was expected, what was obtained and,
 for every known mistake, in one plain sentence what is most likely wrong. That
-message is all the feedback shows of a hidden test (see gc_grader.feedback).
+message is all the feedback shows of a hidden test (see preprocessors.HideHiddenTests).
 
 Grading is fair and hard to game because:
 - each exercise is graded alone: gradient_check runs against known-good
@@ -13,13 +13,19 @@ Grading is fair and hard to game because:
   at the end of the cell (``isolate_*``), even when the cell fails;
 - expected values are real signals (a cubic model at larger epsilons, gradients with
   a known error), never rounding noise, so every correct formula passes;
-- this module's names cannot be shadowed from the notebook (it has its own globals),
-  it compares with float operators only, and it refuses to grade when numpy functions
-  its reference relies on were replaced from the notebook.
+- the notebook's globals cannot shadow this module's names, it compares with float
+  operators only, and it refuses to grade when numpy functions its reference relies on
+  were replaced from the notebook.
+
+Known limit: these checks run in the student's kernel, so code written to attack them
+(an IPython input transformer that empties later cells, rebinding this module's
+functions) can defeat them. Judging answers outside the kernel closes that; see README.
 """
 
 import builtins
+import inspect
 import math
+import numbers
 import types
 from functools import partial
 
@@ -37,10 +43,27 @@ RTOL = 1e-4
 # ---------------------------------------------------------------- plumbing
 
 
+#: The signatures SPEC fixes: graders, tests and other code call the functions this way.
+SIGNATURES = {
+    "forward_propagation": "(x, theta)",
+    "backward_propagation": "(x, theta)",
+    "gradient_check": "(x, theta, epsilon=1e-07, print_msg=False)",
+    "gradient_check_n": "(parameters, gradients, X, Y, epsilon=1e-07, print_msg=False)",
+}
+
+
 def _function(ns, name):
+    """The student's function, with the signature the assignment fixes."""
     function = ns.get(name)
     if not callable(function):
         raise AssertionError(f"{name} is not defined: was its cell deleted, renamed or never run?")
+    try:
+        signature = str(inspect.signature(function))
+    except (TypeError, ValueError):
+        signature = "(?)"
+    if signature != SIGNATURES[name]:
+        raise AssertionError(f"{name} has the signature {signature}; the assignment fixes it as "
+                             f"{SIGNATURES[name]}, and that is how it is called.")
     return function
 
 
@@ -139,6 +162,10 @@ def _until_end_of_cell(swap):
     return restore
 
 
+#: Simulated mistakes that share a sentence.
+_HINT_OF = {"inline_gradient": "inline_model"}
+
+
 def _judge(results):
     """Fail on the first case whose result is off, naming the mistake that explains them all.
 
@@ -149,7 +176,7 @@ def _judge(results):
         return
     name = mistakes.name_the_mistake([r[1:] for r in results], 1e-3)
     call, got, expected, _ = failed[0]
-    sentence = public_tests.HINTS.get(name) or "Compare each step with formulas (1) and (2)."
+    sentence = public_tests.HINTS.get(_HINT_OF.get(name, name)) or "Compare each step with formulas (1) and (2)."
     raise AssertionError(f"{call} returned {got!r}; expected {expected!r}. {sentence}")
 
 
@@ -228,6 +255,9 @@ def check_gradient_check(ns):
         simulated = {name: partial(mistakes.gradient_check_1d, _cubic_forward, backward, x, theta, epsilon, name)
                      for name in mistakes.MISTAKES_1D}
         simulated["stale_dtheta"] = partial(_stale_dtheta, ns, x, theta, epsilon)
+        simulated["inline_model"] = partial(mistakes.gradient_check_1d, _linear_forward, backward, x, theta, epsilon)
+        simulated["inline_gradient"] = partial(mistakes.gradient_check_1d, _cubic_forward, _linear_backward,
+                                               x, theta, epsilon)
         simulated["notebook_values"] = partial(_notebook_values, ns, epsilon, backward)
         simulated["hard_coded"] = lambda: 2.919335883291695e-10
         expected = mistakes.gradient_check_1d(_cubic_forward, backward, x, theta, epsilon)
@@ -238,7 +268,7 @@ def check_gradient_check(ns):
 def _stale_dtheta(ns, x, theta, epsilon):
     """gradient_check comparing with the notebook's dtheta instead of calling backward propagation."""
     stale = ns.get("dtheta")
-    if type(stale) not in (int, float):
+    if not isinstance(stale, numbers.Real):
         return math.nan
     return mistakes.gradient_check_1d(_cubic_forward, lambda *_: stale, x, theta, epsilon)
 
@@ -246,7 +276,7 @@ def _stale_dtheta(ns, x, theta, epsilon):
 def _notebook_values(ns, epsilon, backward):
     """gradient_check computing on the notebook's x and theta instead of its arguments."""
     x, theta = ns.get("x"), ns.get("theta")
-    if type(x) not in (int, float) or type(theta) not in (int, float):
+    if not (isinstance(x, numbers.Real) and isinstance(theta, numbers.Real)):
         return math.nan
     return mistakes.gradient_check_1d(_cubic_forward, backward, x, theta, epsilon)
 
@@ -285,12 +315,15 @@ def _hidden_network():
     fixed = {"d" + name: value for name, value in gc_utils.vector_to_dictionary(np.array(true)).items()}
     buggy = dict(fixed, dW2=2 * fixed["dW2"], db1=4 * fixed["db1"])
     nearly = {name: value * (1 + 1e-5) for name, value in fixed.items()}
-    return X, Y, parameters, {"with the two bugs": buggy, "1e-5 too large": nearly}
+    return X, Y, parameters, {"with the two bugs": buggy, "1e-5 too large": nearly, "right": fixed}
 
 
-# (gradients, epsilon): the bugs at two epsilons, and gradients with a small known error at
-# epsilon 1e-4, where a one-sided difference is clearly worse than a centered one.
-_GRADIENT_CHECK_N_CASES = [("with the two bugs", 1e-7), ("with the two bugs", 1e-5), ("1e-5 too large", 1e-4)]
+# (gradients, epsilon): the bugs at two epsilons; gradients with a small known error at
+# epsilon 1e-4, where a one-sided difference is clearly worse than a centered one; and the
+# right gradients at epsilon 1e-2, where the result depends on epsilon (truncation error),
+# so a function that ignores its epsilon argument is caught.
+_GRADIENT_CHECK_N_CASES = [("with the two bugs", 1e-7), ("with the two bugs", 1e-5), ("1e-5 too large", 1e-4),
+                           ("right", 1e-2)]
 
 
 def check_gradient_check_n(ns):

@@ -11,6 +11,7 @@ hidden tests hidden. ``nbgrader_config.py`` puts each in its place:
 """
 
 import re
+from pathlib import Path
 
 import nbformat
 from nbconvert.exporters.exporter import ResourcesDict
@@ -21,7 +22,8 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 
 def _grade_id(cell):
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
+    meta = cell.metadata.get("nbgrader")
+    return meta.get("grade_id") if isinstance(meta, dict) else None
 
 
 class RepairCells(NbGraderPreprocessor):
@@ -67,6 +69,9 @@ class RepairCells(NbGraderPreprocessor):
             answers = {cell.name for cell in source.solution_cells}
             originals = [(cell.name, cell.cell_type, cell.source, cell.locked) for cell in source.source_cells]
             grade_cells = {cell.name: cell.max_score for cell in source.grade_cells}
+        # The gradebook does not keep the cells' order: take it from the source notebook.
+        order = self._source_order(info)
+        originals.sort(key=lambda original: order.get(original[0], len(order)))
         present = {_grade_id(cell) for cell in nb.cells}
         previous = None  # the last instructor cell seen that is in the notebook
         for name, cell_type, text, locked in originals:
@@ -77,6 +82,16 @@ class RepairCells(NbGraderPreprocessor):
                 present.add(name)
             if name in present:
                 previous = name
+
+    @staticmethod
+    def _source_order(info):
+        """grade_id -> position in the instructor's source notebook (run from the course root)."""
+        path = Path("source") / info["assignment"] / f"{info['notebook']}.ipynb"
+        try:
+            cells = nbformat.read(str(path), as_version=4).cells
+        except (OSError, ValueError):
+            return {}
+        return {_grade_id(cell): index for index, cell in enumerate(cells) if _grade_id(cell)}
 
     @staticmethod
     def _position_after(nb, grade_id):

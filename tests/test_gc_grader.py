@@ -55,7 +55,8 @@ def test_simulated_mistakes_give_specs_figures_and_the_public_table():
 
 
 def test_every_hint_is_named_by_the_public_table_or_a_hidden_simulation():
-    used = set(mistakes.MISTAKES_1D) | set(mistakes.MISTAKES_ND) | {"stale_dtheta", "notebook_values", "hard_coded"}
+    used = set(mistakes.MISTAKES_1D) | set(mistakes.MISTAKES_ND) | {"stale_dtheta", "notebook_values", "hard_coded",
+                                                                    "inline_model"}
     assert used == set(public_tests.HINTS)
 
 
@@ -115,7 +116,11 @@ def test_a_replaced_numpy_function_refuses_grading():
 def test_a_signature_change_or_a_deleted_answer_fails_with_a_sentence():
     ns = notebook_functions()
     exec("def gradient_check(x, theta):\n    return 0.5", ns)
-    with pytest.raises(AssertionError, match="raised TypeError"):
+    with pytest.raises(AssertionError, match=r"has the signature \(x, theta\); the assignment fixes it as "
+                                             r"\(x, theta, epsilon=1e-07, print_msg=False\)"):
+        hidden_tests.check_gradient_check(ns)
+    exec("def gradient_check(x, theta, epsilon=1e-7, print_msg=False):\n    raise ValueError('oops')", ns)
+    with pytest.raises(AssertionError, match="raised ValueError: oops"):
         hidden_tests.check_gradient_check(ns)
     del ns["gradient_check_n"]
     with pytest.raises(AssertionError, match="gradient_check_n is not defined"):
@@ -162,3 +167,21 @@ def test_check_submissions_fixes_renames_and_reports_what_scores_zero(tmp_path, 
 def test_check_submissions_names_a_wrong_assignment(tmp_path):
     with pytest.raises(SystemExit, match="no notebook in"):
         check_submissions.main(["no_such_assignment", "--course", str(tmp_path)])
+
+
+def test_check_submissions_survives_odd_names_and_never_writes_through_links(tmp_path, capsys):
+    good = RELEASE_NB.read_text()
+    course = make_course(tmp_path, {"linked": {}, "odd": {}})
+    outside = tmp_path / "instructor_file.txt"
+    outside.write_text("precious")
+    linked = course / "submitted" / "linked" / ASSIGNMENT
+    (linked / f"{NOTEBOOK}.ipynb").symlink_to(outside)
+    (linked / "mine.ipynb").write_text(good)
+    odd = course / "submitted" / "odd" / ASSIGNMENT
+    (odd / "r\udce9ponse.ipynb").write_text(good)          # a file name that is not valid UTF-8
+    assert check_submissions.main([ASSIGNMENT, "--course", str(course)]) == 0
+    out = capsys.readouterr().out
+    assert outside.read_text() == "precious"
+    assert "linked: Gradient_Checking.ipynb is a symbolic link" in out
+    assert "odd: 'r\\udce9ponse.ipynb' is graded as Gradient_Checking.ipynb" in out
+    assert (odd / f"{NOTEBOOK}.ipynb").read_text() == good
