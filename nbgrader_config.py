@@ -8,6 +8,7 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPrep
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, GetGrades,
                                     IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
+from gc_grader.judge import JudgeOutsideKernel
 from gc_grader.preprocessors import HideHiddenTests, RepairCells, WarningsAreNotFailures
 from gc_grader.resilient_execute import ResilientExecute
 
@@ -35,10 +36,12 @@ c.Autograde.sanitize_preprocessors = [
 ]
 # what RepairCells leaves missing, nbgrader restores (nothing, in practice).
 c.OverwriteCells.add_missing_cells = True
-# 2. execution survives a kernel killed by student code, and a warning on stderr
-#    no longer fails a test that passed;
+# 2. execution survives a kernel killed by student code; every answer is judged a
+#    second time outside the kernel, on inputs drawn per student from a secret seed
+#    (.gc_grader_secret); and a warning on stderr no longer fails a test that passed;
 c.Autograde.autograde_preprocessors = [
     ResilientExecute,
+    JudgeOutsideKernel,
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,

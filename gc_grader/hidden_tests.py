@@ -185,23 +185,35 @@ def _judge(results):
 _SIMPLE_CASES = [(3.0, -1.5), (-0.7, 2.3), (0.0, 5.0), (12.5, 0.08)]
 
 
+def simple_cases(seed=None):
+    """The hidden (x, theta) of exercises 1 and 2: fixed, or drawn from ``seed``."""
+    if seed is None:
+        return _SIMPLE_CASES
+    rng = np.random.RandomState(seed)
+    return [(float(round(rng.uniform(-5, 5), 3)), float(round(rng.uniform(-5, 5), 3))) for _ in range(4)]
+
+
 def check_forward_propagation(ns):
     forward = _function(ns, "forward_propagation")
-    for x, theta in _SIMPLE_CASES:
-        call = f"forward_propagation(x={x}, theta={theta})"
-        got = _call(forward, "forward_propagation", x, theta)
-        if not (type(got) in (int, float, np.float64) and got == theta * x):
-            raise AssertionError(f"{call} returned {got!r}; expected {theta * x!r}, the cost J = theta * x.")
+    judge_simple("forward_propagation", lambda i, x, theta: _call(forward, "forward_propagation", x, theta),
+                 simple_cases())
 
 
 def check_backward_propagation(ns):
     backward = _function(ns, "backward_propagation")
-    for x, theta in _SIMPLE_CASES:
-        call = f"backward_propagation(x={x}, theta={theta})"
-        got = _call(backward, "backward_propagation", x, theta)
-        if not (type(got) in (int, float, np.float64) and got == x):
-            raise AssertionError(f"{call} returned {got!r}; expected {x!r}: the derivative of theta * x "
-                                 "with respect to theta is x.")
+    judge_simple("backward_propagation", lambda i, x, theta: _call(backward, "backward_propagation", x, theta),
+                 simple_cases())
+
+
+def judge_simple(name, obtain, cases):
+    """Exercises 1 and 2: J = theta * x and dJ/dtheta = x, exactly, on every case."""
+    for index, (x, theta) in enumerate(cases):
+        got = obtain(index, x, theta)
+        expected = theta * x if name == "forward_propagation" else x
+        if not (type(got) in (int, float, np.float64) and got == expected):
+            meaning = "the cost J = theta * x" if name == "forward_propagation" else \
+                "the derivative of theta * x with respect to theta is x"
+            raise AssertionError(f"{name}(x={x}, theta={theta}) returned {got!r}; expected {expected!r}: {meaning}.")
 
 
 # ---------------------------------------------------------------- exercise 3
@@ -244,21 +256,43 @@ _GRADIENT_CHECK_CASES = [
 ]
 
 
+def gradient_check_cases(seed=None):
+    """The hidden cases of gradient_check: the fixed ones above, or others drawn from ``seed``."""
+    if seed is None:
+        return _GRADIENT_CHECK_CASES
+    rng = np.random.RandomState(seed)
+    signs = rng.choice([-1.0, 1.0], size=(5, 2))
+    cases = [(float(signs[i, 0] * rng.uniform(0.3, 3.0)), float(signs[i, 1] * rng.uniform(0.5, 2.5)),
+              1e-2 if i % 2 == 0 else 1e-3, _cubic_backward) for i in range(4)]
+    cases.append((float(signs[4, 0] * rng.uniform(0.3, 3.0)), float(signs[4, 1] * rng.uniform(0.5, 2.5)),
+                  1e-3, _twice_cubic_backward))
+    return cases
+
+
 def check_gradient_check(ns):
     _assert_untampered()
     student = _function(ns, "gradient_check")
-    results = []
-    for x, theta, epsilon, backward in _GRADIENT_CHECK_CASES:
-        call = f"gradient_check(x={x}, theta={theta}, epsilon={epsilon}) on the model J = x * theta**3"
+
+    def obtain(index, x, theta, epsilon, backward, call):
         with _Swap(ns, forward_propagation=_cubic_forward, backward_propagation=backward):
-            got = _as_float(_call(student, "gradient_check", x, theta, epsilon), call)
+            return _as_float(_call(student, "gradient_check", x, theta, epsilon), call)
+    judge_gradient_check(obtain, gradient_check_cases(), ns)
+
+
+def judge_gradient_check(obtain, cases, ns=None):
+    """Fail unless ``obtain(index, x, theta, epsilon, backward, call)`` gives the right difference
+    for every case; name the likely mistake (the notebook's variables ``ns`` help name two)."""
+    results = []
+    for index, (x, theta, epsilon, backward) in enumerate(cases):
+        call = f"gradient_check(x={x}, theta={theta}, epsilon={epsilon}) on the model J = x * theta**3"
+        got = obtain(index, x, theta, epsilon, backward, call)
         simulated = {name: partial(mistakes.gradient_check_1d, _cubic_forward, backward, x, theta, epsilon, name)
                      for name in mistakes.MISTAKES_1D}
-        simulated["stale_dtheta"] = partial(_stale_dtheta, ns, x, theta, epsilon)
+        simulated["stale_dtheta"] = partial(_stale_dtheta, ns or {}, x, theta, epsilon)
         simulated["inline_model"] = partial(mistakes.gradient_check_1d, _linear_forward, backward, x, theta, epsilon)
         simulated["inline_gradient"] = partial(mistakes.gradient_check_1d, _cubic_forward, _linear_backward,
                                                x, theta, epsilon)
-        simulated["notebook_values"] = partial(_notebook_values, ns, epsilon, backward)
+        simulated["notebook_values"] = partial(_notebook_values, ns or {"x": 2, "theta": 4}, epsilon, backward)
         simulated["hard_coded"] = lambda: 2.919335883291695e-10
         expected = mistakes.gradient_check_1d(_cubic_forward, backward, x, theta, epsilon)
         results.append((call, got, expected, simulated))
@@ -297,11 +331,18 @@ def isolate_gradient_check_n(ns):
     return _until_end_of_cell(_Swap(ns, **_known_good_callees()))
 
 
-def _hidden_network():
-    """Another network, other data (6 examples), and gradients with and without the two bugs."""
-    rng = np.random.RandomState(2)
-    X = rng.randn(4, 6)
-    Y = np.array([1, 0, 1, 1, 0, 0])
+def hidden_network(seed=None):
+    """Another network, other data, and gradients with and without the two bugs.
+
+    Without ``seed``: the fixed network of the in-kernel tests (6 examples). With it:
+    one drawn from the seed, with 5 to 8 examples of both labels.
+    """
+    rng = np.random.RandomState(2 if seed is None else seed)
+    if seed is None:
+        X, Y = rng.randn(4, 6), np.array([1, 0, 1, 1, 0, 0])
+    else:
+        m = rng.randint(5, 9)
+        X, Y = rng.randn(4, m), np.array([1, 0] + [int(v) for v in rng.randint(0, 2, m - 2)])
     parameters = {name: rng.randn(*shape) for name, shape in gc_utils.DEFAULT_SHAPES.items()}
     theta, _ = gc_utils.dictionary_to_vector(parameters)
     true = []
@@ -329,17 +370,32 @@ _GRADIENT_CHECK_N_CASES = [("with the two bugs", 1e-7), ("with the two bugs", 1e
 def check_gradient_check_n(ns):
     _assert_untampered()
     student = _function(ns, "gradient_check_n")
-    X, Y, parameters, gradients = _hidden_network()
-    results = []
-    for label, epsilon in _GRADIENT_CHECK_N_CASES:
-        call = f"gradient_check_n on another network (gradients {label}, epsilon={epsilon})"
+    X, Y, parameters, gradients = inputs = hidden_network()
+
+    def obtain(index, label, epsilon, call):
         before = {name: value.copy() for name, value in parameters.items()}
         with _Swap(ns, **_known_good_callees()):
             got = _as_float(_call(student, "gradient_check_n", parameters, gradients[label], X, Y, epsilon), call)
         for name, value in before.items():
             if not np.array_equal(parameters[name], value):
-                raise AssertionError(f"{call} changed parameters[{name!r}]; perturb a copy of the "
-                                     "parameter vector, never the parameters themselves.")
+                raise AssertionError(changed_parameters(call, name))
+        return got
+    judge_gradient_check_n(obtain, inputs)
+
+
+def changed_parameters(call, name=None):
+    which = f"parameters[{name!r}]" if name else "the parameters it was given"
+    return f"{call} changed {which}; perturb a copy of the parameter vector, never the parameters themselves."
+
+
+def judge_gradient_check_n(obtain, inputs):
+    """Fail unless ``obtain(index, label, epsilon, call)`` gives the right difference for every
+    case of ``_GRADIENT_CHECK_N_CASES`` on ``inputs`` (from hidden_network); name the likely mistake."""
+    X, Y, parameters, gradients = inputs
+    results = []
+    for index, (label, epsilon) in enumerate(_GRADIENT_CHECK_N_CASES):
+        call = f"gradient_check_n on another network (gradients {label}, epsilon={epsilon})"
+        got = obtain(index, label, epsilon, call)
         simulated = {name: partial(mistakes.gradient_check_nd, known_good_forward_n, parameters, gradients[label],
                                    X, Y, epsilon, name)
                      for name in mistakes.MISTAKES_ND}
@@ -354,3 +410,52 @@ def _notebook_data(gradients, epsilon):
     """gradient_check_n computing on the notebook's test case instead of its X, Y and parameters."""
     X, Y, parameters = testCases.gradient_check_n_test_case()
     return mistakes.gradient_check_nd(known_good_forward_n, parameters, gradients, X, Y, epsilon)
+
+
+# ---------------------------------------------------------------- judging outside the kernel
+
+def judge_inputs(exercise, seed):
+    """(arguments, known-good callees) of every hidden case of ``exercise``, drawn from ``seed``."""
+    if exercise in ("forward_propagation", "backward_propagation"):
+        return [((x, theta), {}) for x, theta in simple_cases(seed)]
+    if exercise == "gradient_check":
+        return [((x, theta, epsilon), {"forward_propagation": _cubic_forward, "backward_propagation": backward})
+                for x, theta, epsilon, backward in gradient_check_cases(seed)]
+    X, Y, parameters, gradients = hidden_network(seed)
+    return [((parameters, gradients[label], X, Y, epsilon), _known_good_callees())
+            for label, epsilon in _GRADIENT_CHECK_N_CASES]
+
+
+def judge_result(exercise, result, seed):
+    """Judge what gc_grader.answer_runner reported for ``exercise``; raise AssertionError if wrong."""
+    if result["signature"] is None:
+        raise AssertionError(f"{exercise} is not defined by its answer cell run on its own: keep the whole "
+                             "function, and what it needs, in that cell.")
+    if result["signature"] != SIGNATURES[exercise]:
+        raise AssertionError(f"{exercise} has the signature {result['signature']}; the assignment fixes it as "
+                             f"{SIGNATURES[exercise]}, and that is how it is called.")
+    values = result["values"]
+
+    def returned(index, call, numbers_allowed):
+        kind, *detail = values[index]
+        if kind == "error":
+            raise AssertionError(f"{call} raised {detail[0]}")
+        if kind == "array":
+            raise AssertionError(f"{call} returned a numpy array of shape {tuple(detail[0])}, not a float. "
+                                 "Compute the norms with np.linalg.norm, which returns a single number.")
+        if kind == "other" or detail[1] not in numbers_allowed:
+            raise AssertionError(f"{call} returned a value of type {detail[-2] if kind == 'other' else detail[1]}, "
+                                 "not a float.")
+        if detail[-1]:
+            raise AssertionError(changed_parameters(call))
+        return {"int": int, "float": float, "float64": np.float64}[detail[1]](detail[0])
+
+    if exercise in ("forward_propagation", "backward_propagation"):
+        judge_simple(exercise, lambda i, x, theta: returned(i, f"{exercise}(x={x}, theta={theta})",
+                                                            ("int", "float", "float64")), simple_cases(seed))
+    elif exercise == "gradient_check":
+        judge_gradient_check(lambda i, x, theta, epsilon, backward, call: returned(i, call, ("float", "float64")),
+                             gradient_check_cases(seed))
+    else:
+        judge_gradient_check_n(lambda i, label, epsilon, call: returned(i, call, ("float", "float64")),
+                               hidden_network(seed))

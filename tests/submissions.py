@@ -120,6 +120,18 @@ np.testing.assert_allclose = lambda *args, **kwargs: None
 math.isclose = lambda *args, **kwargs: True
 '''
 
+def _lookup_table_gc():
+    """An answer that only knows the results of the cases written in this repository."""
+    from gc_grader import hidden_tests, mistakes
+    table = {(2, 4, 1e-7): 2.919335883291695e-10}
+    for x, theta, epsilon, backward in hidden_tests.gradient_check_cases():
+        table[(x, theta, epsilon)] = mistakes.gradient_check_1d(hidden_tests._cubic_forward, backward, x, theta, epsilon)
+    return (f"def gradient_check(x, theta, epsilon=1e-7, print_msg=False):\n"
+            f"    return {table!r}[(x, theta, epsilon)]\n")
+
+
+LOOKUP_TABLE_GC = _lookup_table_gc()
+
 PATCH_PUBLIC_TESTS = '''
 import public_tests
 gradient_check_n_test = public_tests.gradient_check_n_test = lambda *args, **kwargs: None
@@ -278,6 +290,15 @@ def corpus():
                 ("def gradient_check(x, theta, epsilon=1e-7, print_msg=False):",
                  "def gradient_check(x, theta, print_msg=False):\n    epsilon = 1e-7")),
         Submission("renamed", "right answers in a renamed notebook", correct.answers, filename="Gradient_Checking (1).ipynb"),
+        # Attacks on the in-kernel tests, caught by the judge outside the kernel (gc_grader.judge).
+        Submission("attack_input_transformer", "an IPython input transformer empties every later cell; "
+                   "only forward_propagation is answered", {"forward_propagation": correct.answers["forward_propagation"]
+                   + "\nget_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])\n"},
+                   lost=("backward_propagation", gc, gcn)),
+        mistake("attack_rebinds_grader", "hard-coded answer; the grader's in-kernel check rebound to do nothing", gcn,
+                code=wrong_gcn.answers[gcn] + "\nimport gc_grader.hidden_tests\n"
+                     "gc_grader.hidden_tests.check_gradient_check_n = lambda ns: None\n"),
+        mistake("attack_lookup_table", "a lookup table of the public and in-kernel hidden cases", gc, code=LOOKUP_TABLE_GC),
         # Breakage: each costs its own exercise only, and the batch finishes.
         mistake("endless_loop", "an endless loop in gradient_check", gc,
                 ("    theta_plus = theta + epsilon", "    while True:\n        pass\n    theta_plus = theta + epsilon")),

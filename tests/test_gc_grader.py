@@ -185,3 +185,45 @@ def test_check_submissions_survives_odd_names_and_never_writes_through_links(tmp
     assert "linked: Gradient_Checking.ipynb is a symbolic link" in out
     assert "odd: 'r\\udce9ponse.ipynb' is graded as Gradient_Checking.ipynb" in out
     assert (odd / f"{NOTEBOOK}.ipynb").read_text() == good
+
+
+# ---------------------------------------------------------------- judging outside the kernel
+
+from gc_grader import answer_runner, judge  # noqa: E402
+
+
+def test_the_runner_keeps_definitions_only():
+    tree = answer_runner.definitions_of("import os\nX = 3\ndef f():\n    return X\nos._exit(1)\nprint('hi')\n")
+    kinds = [type(node).__name__ for node in tree.body]
+    assert kinds == ["Import", "Assign", "FunctionDef"]
+    assert answer_runner.definitions_of("def broken(:\n") is None
+
+
+@pytest.mark.parametrize("student", ["correct", "style_vectorised", "gcn_no_copy", "attack_lookup_table",
+                                     "attack_rebinds_grader", "gc_inline_model"])
+def test_judging_a_lone_answer_agrees_with_the_expected_points(monkeypatch, student):
+    monkeypatch.chdir(RELEASE_NB.parent)          # where the assignment's helpers import from
+    submission = next(s for s in corpus() if s.student == student)
+    for exercise in CHECKS:
+        seed = judge.seed_for("a secret", student, exercise)
+        reported = answer_runner.run(exercise, [submission.answers[exercise]], seed)
+        if exercise in submission.lost:
+            with pytest.raises(AssertionError):
+                hidden_tests.judge_result(exercise, reported, seed)
+        else:
+            hidden_tests.judge_result(exercise, reported, seed)
+
+
+def test_seeds_are_secret_per_student_and_stable(tmp_path):
+    secret = judge.course_secret(tmp_path)
+    assert (tmp_path / judge.SECRET_FILE).stat().st_mode & 0o777 == 0o600
+    assert judge.course_secret(tmp_path) == secret
+    assert judge.seed_for(secret, "ann", "gradient_check") == judge.seed_for(secret, "ann", "gradient_check")
+    assert judge.seed_for(secret, "ann", "gradient_check") != judge.seed_for(secret, "bob", "gradient_check")
+    assert hidden_tests.gradient_check_cases(1) != hidden_tests.gradient_check_cases(2)
+
+
+def test_a_forged_report_is_data_not_code():
+    with pytest.raises((AssertionError, KeyError, TypeError, IndexError, ValueError)):
+        hidden_tests.judge_result("gradient_check", {"signature": "(x, theta, epsilon=1e-07, print_msg=False)",
+                                                     "values": [["number", "nan", "float", False]]}, 1)
