@@ -18,7 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT)]      # the tests' plumbing and the helper modules
 from course import ASSIGNMENT, check_submissions, make_scratch_course, nbgrader  # noqa: E402
 from submissions import Submission, corpus  # noqa: E402
 

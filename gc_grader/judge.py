@@ -65,7 +65,7 @@ def _owner(grade_id):
 class JudgeOutsideKernel(NbGraderPreprocessor):
     """Fail the test cell of every exercise whose answer is wrong when run on its own."""
 
-    timeout = Integer(60, help="Seconds one answer may run, on all its cases.").tag(config=True)
+    timeout = Integer(30, help="Seconds one answer may run, on all its cases.").tag(config=True)
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]

@@ -145,3 +145,20 @@ def test_zip_collect_takes_an_lms_download(tmp_path):
     nbgrader(course, "autograde", ASSIGNMENT)
     assert points_by_exercise(course, "alice") == correct.expected_points()
     assert points_by_exercise(course, "bob") == wrong.expected_points()
+
+
+def test_a_corrupt_submission_is_reported_and_the_others_are_graded(tmp_path):
+    course = make_scratch_course(tmp_path / "course")
+    nbgrader(course, "generate_assignment", ASSIGNMENT)
+    correct, blank = SUBMISSIONS[0], next(s for s in SUBMISSIONS if s.student == "blank")
+    correct.place(course)
+    blank.place(course)
+    broken = course / "submitted" / "truncated" / ASSIGNMENT
+    shutil.copytree(course / "submitted" / "correct" / ASSIGNMENT, broken)
+    notebook = broken / f"{NOTEBOOK}.ipynb"
+    notebook.write_text(notebook.read_text()[:5000])      # an upload cut short
+    assert "truncated: Gradient_Checking.ipynb is not a valid notebook file" in check_submissions(course)
+    proc = nbgrader(course, "autograde", ASSIGNMENT, check=False)
+    assert proc.returncode != 0 and "truncated" in proc.stdout + proc.stderr
+    assert points_by_exercise(course, "correct") == correct.expected_points()
+    assert points_by_exercise(course, "blank") == blank.expected_points()
