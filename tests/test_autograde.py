@@ -15,7 +15,7 @@ import nbformat
 import pytest
 
 import public_tests
-from course import (ASSIGNMENT, NOTEBOOK, ROOT, check_submissions, fill_release, make_scratch_course, nbgrader,
+from course import (ASSIGNMENT, NOTEBOOK, ROOT, check_submissions, make_scratch_course, nbgrader,
                     points_by_exercise)
 from submissions import corpus
 

@@ -1,15 +1,13 @@
 """gc_grader in-process, without nbgrader: the grader's network copy, the simulated
 mistakes, the hidden checks, and the pre-grading check of submitted/."""
 
-import json
 
-import nbformat
 import numpy as np
 import pytest
 
 import public_tests
 import testCases
-from course import ASSIGNMENT, NOTEBOOK, RELEASE_NB, given_code, notebook_functions, solution_code
+from course import ASSIGNMENT, NOTEBOOK, RELEASE_NB, given_code, notebook_functions
 from gc_grader import check_submissions, hidden_tests, mistakes
 from gc_grader.network import forward_propagation_n as grader_forward_n
 from submissions import corpus

@@ -3,7 +3,6 @@ nbgrader generates from it, and nothing of the solutions or hidden tests reaches
 
 import ast
 import filecmp
-import os
 import re
 import shutil
 from pathlib import Path
