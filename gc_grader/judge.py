@@ -26,13 +26,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-import nbformat
 from nbformat.v4 import new_output
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer
 
 from gc_grader import hidden_tests
+from gc_grader.preprocessors import grade_id, source_cells
 
 EXERCISES = tuple(hidden_tests.SIGNATURES)
 SECRET_FILE = ".gc_grader_secret"
@@ -52,13 +52,9 @@ def seed_for(secret, student, exercise):
     return int(digest[:8], 16)
 
 
-def _grade_id(cell):
-    meta = cell.metadata.get("nbgrader")
-    return meta.get("grade_id") if isinstance(meta, dict) else None
-
-
-def _owner(grade_id):
-    owners = [name for name in EXERCISES if grade_id.startswith(name + "_")]
+def _owner(test_id):
+    """The exercise a test cell grades: the longest exercise name its id starts with, plus '_'."""
+    owners = [name for name in EXERCISES if test_id.startswith(name + "_")]
     return max(owners, key=len) if owners else None
 
 
@@ -70,17 +66,17 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
         folder = resources.get("metadata", {}).get("path") or "."
-        source_ids = self._source_cell_ids(info)
+        source_ids = {cell.get("id") for cell in source_cells(info)}
         added = [cell.source for cell in nb.cells if cell.cell_type == "code"
-                 and not _grade_id(cell) and cell.get("id") not in source_ids]
-        answers = {_grade_id(cell): cell.source for cell in nb.cells if utils.is_solution(cell)}
+                 and not grade_id(cell) and cell.get("id") not in source_ids]
+        answers = {grade_id(cell): cell.source for cell in nb.cells if utils.is_solution(cell)}
         secret = course_secret()
         verdicts = self._judge_all(
             {exercise: ([*added, answers[exercise]] if exercise in answers else None,
                         seed_for(secret, info.get("student", ""), exercise)) for exercise in EXERCISES},
             folder)
         for cell in nb.cells:
-            exercise = _owner(_grade_id(cell) or "") if utils.is_grade(cell) else None
+            exercise = _owner(grade_id(cell) or "") if utils.is_grade(cell) else None
             message = verdicts.get(exercise)
             if message and not any(output.output_type == "error" for output in cell.outputs):
                 self.log.warning("Answer to %s judged wrong outside the kernel, though its test cell passed: %s",
@@ -88,14 +84,6 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
                 cell.outputs.append(new_output("error", ename="AssertionError", evalue=message,
                                                traceback=[f"AssertionError: {message}"]))
         return nb, resources
-
-    @staticmethod
-    def _source_cell_ids(info):
-        path = Path("source") / info["assignment"] / f"{info['notebook']}.ipynb"
-        try:
-            return {cell.get("id") for cell in nbformat.read(str(path), as_version=4).cells}
-        except (OSError, ValueError):
-            return set()
 
     def _judge_all(self, requests, folder):
         """Run every exercise's answer at once (one process each); return exercise -> failure or None."""

@@ -21,9 +21,19 @@ from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 
-def _grade_id(cell):
+def grade_id(cell):
+    """A cell's nbgrader grade_id, or None (also when its metadata is malformed)."""
     meta = cell.metadata.get("nbgrader")
     return meta.get("grade_id") if isinstance(meta, dict) else None
+
+
+def source_cells(info):
+    """The cells of the instructor's source notebook (nbgrader runs from the course root), or []."""
+    path = Path("source") / info["assignment"] / f"{info['notebook']}.ipynb"
+    try:
+        return nbformat.read(str(path), as_version=4).cells
+    except (OSError, ValueError):
+        return []
 
 
 class RepairCells(NbGraderPreprocessor):
@@ -50,10 +60,10 @@ class RepairCells(NbGraderPreprocessor):
     def _demote_duplicates(self, nb):
         last_index = {}
         for index, cell in enumerate(nb.cells):
-            if _grade_id(cell):
-                last_index[_grade_id(cell)] = index
+            if grade_id(cell):
+                last_index[grade_id(cell)] = index
         for index, cell in enumerate(nb.cells):
-            gid = _grade_id(cell)
+            gid = grade_id(cell)
             if gid and last_index[gid] != index:
                 self.log.warning("Cell %r appears more than once; grading its last copy, "
                                  "the earlier one runs as a plain cell", gid)
@@ -72,7 +82,7 @@ class RepairCells(NbGraderPreprocessor):
         # The gradebook does not keep the cells' order: take it from the source notebook.
         order = self._source_order(info)
         originals.sort(key=lambda original: order.get(original[0], len(order)))
-        present = {_grade_id(cell) for cell in nb.cells}
+        present = {grade_id(cell) for cell in nb.cells}
         previous = None  # the last instructor cell seen that is in the notebook
         for name, cell_type, text, locked in originals:
             if name not in present and name not in answers:
@@ -85,18 +95,13 @@ class RepairCells(NbGraderPreprocessor):
 
     @staticmethod
     def _source_order(info):
-        """grade_id -> position in the instructor's source notebook (run from the course root)."""
-        path = Path("source") / info["assignment"] / f"{info['notebook']}.ipynb"
-        try:
-            cells = nbformat.read(str(path), as_version=4).cells
-        except (OSError, ValueError):
-            return {}
-        return {_grade_id(cell): index for index, cell in enumerate(cells) if _grade_id(cell)}
+        """grade_id -> position in the instructor's source notebook."""
+        return {grade_id(cell): index for index, cell in enumerate(source_cells(info)) if grade_id(cell)}
 
     @staticmethod
-    def _position_after(nb, grade_id):
+    def _position_after(nb, name):
         for index, cell in enumerate(nb.cells):
-            if grade_id is not None and _grade_id(cell) == grade_id:
+            if name is not None and grade_id(cell) == name:
                 return index + 1
         return 0
 
