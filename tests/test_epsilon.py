@@ -1,0 +1,179 @@
+"""The numbers behind the epsilon explorers (gc_epsilon): SPEC's figure, the V of
+truncation against round-off, float32, the complex step, the ReLU kink, and the
+per-block breakdown that points at the two planted bugs."""
+
+import numpy as np
+import pytest
+
+import gc_epsilon as numerics
+from course import notebook_functions
+from test_helpers import FIX_DB1, FIX_DW2, assert_relatively_close
+
+U64 = 2.220446049250313e-16
+U32 = 1.1920928955078125e-07
+FINE = np.logspace(-16, -1, 151)
+
+
+@pytest.fixture(scope="module")
+def backprops():
+    """The notebook's backward_propagation_n as given (both bugs) and with both fixed."""
+    return {"buggy": notebook_functions()["backward_propagation_n"],
+            "fixed": notebook_functions(edits=(FIX_DW2, FIX_DB1))["backward_propagation_n"],
+            "only db1 fixed": notebook_functions(edits=(FIX_DB1,))["backward_propagation_n"]}
+
+
+def within_factor(value, target, factor):
+    return target / factor <= value <= target * factor
+
+
+def test_unit_roundoff():
+    assert numerics.unit_roundoff("float64") == U64
+    assert numerics.unit_roundoff("float32") == U32
+
+
+def test_one_d_centered_reproduces_spec_figure():
+    result = numerics.check(numerics.one_d_line("linear"), 1e-7)
+    assert_relatively_close(result.difference, 2.919335883291695e-10, 1e-6)
+    assert result.grad == 2.0
+    assert result.passed
+
+
+def test_relative_difference_is_formula_2():
+    assert numerics.relative_difference(2.0, 1.0) == pytest.approx(1 / 3, rel=1e-12)
+    assert numerics.relative_difference([3.0, 4.0], [0.0, 0.0]) == 1.0
+    assert numerics.relative_difference(0.0, 0.0) == 0.0
+
+
+@pytest.mark.parametrize(("line", "factor"), [(numerics.one_d_line("sine"), 10), (numerics.network_line(), 30)],
+                         ids=["sine", "network"])
+def test_centered_float64_floor_near_cube_root_of_u(line, factor):
+    curve = numerics.sweep(line, "centered", "float64", FINE)
+    assert within_factor(curve.optimum, U64 ** (1 / 3), 10), curve.optimum
+    # The network's measured floor sits a little further right than the model's: its
+    # log(1 - A3), with A3 close to 1, loses about three more digits to rounding.
+    assert within_factor(curve.best, U64 ** (1 / 3), factor), curve.best
+    # A real V: both ends are far above the floor.
+    floor = curve.differences.min()
+    assert curve.differences[0] > 1e4 * floor and curve.differences[-1] > 1e4 * floor
+
+
+def test_forward_difference_floor_near_square_root_of_u():
+    curve = numerics.sweep(numerics.one_d_line("sine"), "forward", "float64", FINE)
+    assert within_factor(curve.optimum, U64 ** 0.5, 10), curve.optimum
+    assert within_factor(curve.best, U64 ** 0.5, 10), curve.best
+    centered = numerics.sweep(numerics.one_d_line("sine"), "centered", "float64", FINE)
+    # One order of epsilon less accurate: its best is far worse than the centered one's.
+    assert curve.differences.min() > 100 * centered.differences.min()
+
+
+def test_float32_moves_the_v_up_and_right():
+    line = numerics.one_d_line("sine")
+    curve32 = numerics.sweep(line, "centered", "float32", FINE)
+    curve64 = numerics.sweep(line, "centered", "float64", FINE)
+    assert within_factor(curve32.best, 5e-3, 10), curve32.best
+    assert within_factor(curve32.optimum, U32 ** (1 / 3), 10), curve32.optimum
+    assert curve32.differences.min() > 1e3 * curve64.differences.min()
+
+
+@pytest.mark.parametrize("line", [numerics.one_d_line("linear"), numerics.network_line()],
+                         ids=["linear", "network"])
+def test_float32_at_1e_7_gives_nonsense(line):
+    assert numerics.check(line, 1e-7, "centered", "float32").difference > 0.1
+    assert numerics.check(line, 1e-7, "centered", "float64").passed
+
+
+def test_linear_model_has_no_truncation_error():
+    curve = numerics.sweep(numerics.one_d_line("linear"), "centered", "float64")
+    assert curve.truncation is None and curve.optimum is None
+    assert curve.roundoff is not None
+    # Rounding only: the error shrinks as epsilon grows.
+    assert curve.differences[5] > 1e6 * curve.differences[-1]
+
+
+def test_complex_step_has_no_round_off():
+    line = numerics.one_d_line("sine")
+    for epsilon in (1e-8, 1e-12, 1e-16):
+        assert numerics.check(line, epsilon, "complex-step").difference < 1e-14
+    curve = numerics.sweep(line, "complex-step", "float64")
+    assert curve.roundoff is None and curve.optimum is None
+    # The centered difference at so small a step is ruined by rounding.
+    assert numerics.check(line, 1e-12, "centered").difference > 1e-6
+
+
+def test_relu_kink_breaks_the_centered_check():
+    smooth, kinked = numerics.network_line(), numerics.network_line(kink=True)
+    for epsilon in (1e-7, 1e-5):
+        assert numerics.check(smooth, epsilon).passed
+        assert numerics.check(kinked, epsilon).difference > 1e-5
+    # A step smaller than the distance to the kink does not cross it...
+    assert numerics.check(kinked, 1e-8).passed
+    # ...and the complex step never leaves the real point, so it never crosses.
+    assert numerics.check(kinked, 1e-7, "complex-step").difference < 1e-12
+
+
+def test_kink_sits_where_promised():
+    X, _, parameters = numerics.network_case(kink=True)
+    Z1 = parameters["W1"] @ X + parameters["b1"]
+    assert np.min(np.abs(Z1)) == pytest.approx(numerics.KINK_DISTANCE, rel=1e-6)
+
+
+@pytest.mark.parametrize("epsilon", [1e-6, 1e-5])
+def test_breakdown_points_at_w2_and_b1_exactly_when_bugged(backprops, epsilon):
+    def failing(name):
+        return {b.block for b in numerics.block_breakdown(backprops[name], epsilon) if not b.check.passed}
+
+    assert failing("buggy") == {"W2", "b1"}
+    assert failing("only db1 fixed") == {"W2"}
+    assert failing("fixed") == set()
+    assert {b.block for b in numerics.block_breakdown(numerics.reference_backprop, epsilon)
+            if not b.check.passed} == set()
+
+
+def test_breakdown_measures_the_size_of_each_bug(backprops):
+    by_block = {b.block: b.check.difference for b in numerics.block_breakdown(backprops["buggy"], 1e-5)}
+    # dW2 is twice the truth: |2g - g| / (2g + g) = 1/3. db1 is four times: 3/5.
+    assert_relatively_close(by_block["W2"], 1 / 3, 1e-6)
+    assert_relatively_close(by_block["b1"], 3 / 5, 1e-6)
+
+
+def test_breakdown_probes_one_block_at_a_time():
+    sizes = {b.block: b.size for b in numerics.block_breakdown()}
+    assert sizes == {"W1": 20, "b1": 5, "W2": 15, "b2": 3, "W3": 3, "b3": 1}
+    line = numerics.network_line(block="W2")
+    assert np.count_nonzero(line.direction) <= 15
+    assert np.all(line.direction[:25] == 0) and np.all(line.direction[40:] == 0)
+    assert np.linalg.norm(line.direction) == pytest.approx(1.0, rel=1e-12)
+
+
+def test_reference_backprop_is_the_fixed_notebook_backprop(backprops):
+    X, Y, parameters = numerics.network_case()
+    _, cache = numerics.network_cost(parameters, X, Y)
+    reference = numerics.reference_backprop(X, Y, cache)
+    fixed = backprops["fixed"](X, Y, cache)
+    for key in ("dW1", "db1", "dW2", "db2", "dW3", "db3"):
+        np.testing.assert_allclose(reference[key], fixed[key], rtol=1e-12, atol=0)
+
+
+def test_network_cost_is_the_notebooks():
+    functions = notebook_functions()
+    X, Y, parameters = numerics.network_case()
+    assert numerics.network_cost(parameters, X, Y)[0] == functions["forward_propagation_n"](X, Y, parameters)[0]
+
+
+def test_network_check_passes_only_with_fixed_backprop(backprops):
+    for name, passes in (("buggy", False), ("fixed", True)):
+        assert numerics.check(numerics.network_line(backprops[name]), 1e-7).passed is passes
+
+
+def test_bad_arguments_say_what_is_allowed():
+    line = numerics.one_d_line()
+    with pytest.raises(ValueError, match="method must be one of"):
+        numerics.check(line, 1e-7, "backward")
+    with pytest.raises(ValueError, match="precision must be one of"):
+        numerics.check(line, 1e-7, "centered", "float16")
+    with pytest.raises(ValueError, match="model must be one of"):
+        numerics.one_d_line("quadratic")
+    with pytest.raises(ValueError, match="block must be one of"):
+        numerics.network_line(block="W4")
+    with pytest.raises(ValueError, match="is zero in float32"):
+        numerics.check(line, 1e-50, "centered", "float32")
