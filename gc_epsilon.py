@@ -56,12 +56,9 @@ def relative_difference(grad, gradapprox):
 
     Returns 0.0 when both are zero, since then they agree exactly.
     """
-    grad = np.asarray(grad, dtype=np.float64)
-    gradapprox = np.asarray(gradapprox, dtype=np.float64)
-    denominator = np.linalg.norm(grad) + np.linalg.norm(gradapprox)
-    if denominator == 0:
-        return 0.0
-    return float(np.linalg.norm(grad - gradapprox) / denominator)
+    gap = np.linalg.norm(np.subtract(grad, gradapprox, dtype=np.float64))
+    scale = np.linalg.norm(np.asarray(grad, np.float64)) + np.linalg.norm(np.asarray(gradapprox, np.float64))
+    return float(gap / scale) if scale else 0.0
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ NOTEBOOK = "Gradient_Checking"
 SOURCE_NB = ROOT / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
 RELEASE_DIR = ROOT / "release" / ASSIGNMENT
 RELEASE_NB = RELEASE_DIR / f"{NOTEBOOK}.ipynb"
-HELPERS = ("gc_utils.py", "testCases.py", "public_tests.py")
+HELPERS = ("gc_utils.py", "testCases.py", "public_tests.py", "gc_epsilon.py", "gc_explorer.py")
 
 #: Points of each graded exercise, as README documents them. The keys are the
 #: grade ids of the student-edited cells (SPEC's contract).

@@ -1,0 +1,310 @@
+"""Interactive epsilon explorers for the notebooks: sliders, toggles, a plot and a readout.
+
+Everything shown is computed by ``gc_epsilon``; this module only lays it out with
+ipywidgets and matplotlib, so what a student sees is exactly what the tests check.
+
+Why a PNG in an Image widget instead of an interactive backend: the course pins only
+ipywidgets and matplotlib. Re-encoding a small PNG and swapping the widget's bytes
+updates the figure in place without flicker, and moving epsilon alone redraws only the
+marker over a cached background (blitting), which keeps an update well under 100 ms.
+
+Under nbgrader (the ``NBGRADER_EXECUTION`` environment variable is set) no widget is
+built: ``explore_epsilon`` prints a short static summary instead, so autograding never
+depends on a front end and stays quick.
+"""
+
+import html
+import io
+import os
+import time
+
+import numpy as np
+
+import gc_epsilon as numerics
+
+#: Model name shown on the toggle -> what it checks.
+MODELS = ("1-D: J = θ·x", "1-D: J = x·sin θ", "network", "network, ReLU kink")
+BACKPROPS = ("buggy", "fixed")
+#: Where the slider starts: the notebook's 1e-7 for the 1-D models; 1e-6 for the network,
+#: because at 1e-7 rounding alone brings a one-entry block such as db3 up to the threshold.
+DEFAULT_EPSILON = {"1-D": 1e-7, "network": 1e-6}
+_ONE_D = {"1-D: J = θ·x": "linear", "1-D: J = x·sin θ": "sine"}
+_Y_RANGE = (1e-17, 3.0)
+
+
+def explore_epsilon(model=MODELS[0], backprop=None, gradient_check=None, gradient_check_n=None,
+                    epsilon=None):
+    """Show an explorer (or, under nbgrader, print a static summary and return None).
+
+    model -- one of MODELS, the one selected first
+    backprop -- the notebook's backward_propagation_n, used for "buggy"; without it only
+                "fixed" (the correct backpropagation of gc_epsilon) is offered
+    gradient_check, gradient_check_n -- the student's own functions: the readout also
+                shows what they return at the chosen epsilon, where that is comparable
+    """
+    if os.environ.get("NBGRADER_EXECUTION"):
+        print(static_summary(model, backprop))
+        return None
+    return Explorer(model, backprop, gradient_check, gradient_check_n, epsilon)
+
+
+def static_summary(model=MODELS[0], backprop=None):
+    """A few lines of text with the gist of the explorer, for runs without a front end."""
+    lines = [f"Epsilon explorer, static summary for {model} (open the notebook in JupyterLab "
+             "for the interactive version):"]
+    choice = "buggy" if backprop is not None else "fixed"
+    for method in numerics.METHODS:
+        line = _line(model, backprop, choice)
+        at = numerics.check(line, 1e-7, method, "float64")
+        curve = numerics.sweep(line, method, "float64")
+        lines.append(f"  {method:>12}, float64: difference {at.difference:.1e} at ε = 1e-07 "
+                     f"({'passes' if at.passed else 'fails'}); "
+                     f"smallest {np.nanmin(curve.differences):.1e} at ε = {curve.best:.0e}")
+    return "\n".join(lines)
+
+
+def _line(model, backprop, choice):
+    """The gc_epsilon Line for a model name and a backprop choice."""
+    if model in _ONE_D:
+        return numerics.one_d_line(_ONE_D[model])
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {MODELS}, not {model!r}")
+    chosen = backprop if choice == "buggy" and backprop is not None else numerics.reference_backprop
+    return numerics.network_line(chosen, kink=model.endswith("kink"))
+
+
+class Explorer:
+    """The widget: controls on top, the error plot, the readout and (network) the per-block table.
+
+    ``widget`` is the ipywidgets box; the object displays as that box. ``update_ms``
+    records how long every update took, for the benchmark.
+    """
+
+    def __init__(self, model=MODELS[0], backprop=None, gradient_check=None, gradient_check_n=None,
+                 epsilon=None):
+        import ipywidgets as widgets
+
+        if model not in MODELS:
+            raise ValueError(f"model must be one of {MODELS}, not {model!r}")
+        if epsilon is None:
+            epsilon = DEFAULT_EPSILON["1-D" if model in _ONE_D else "network"]
+        self._backprop = backprop
+        self._student = {"gradient_check": gradient_check, "gradient_check_n": gradient_check_n}
+        self._lines = {}
+        self._sweeps = {}
+        self.update_ms = []
+
+        self.epsilon = widgets.FloatLogSlider(
+            value=epsilon, base=10, min=-16, max=-1, step=0.05, description="ε",
+            readout_format=".1e", continuous_update=True,
+            layout=widgets.Layout(width="520px"))
+        self.method = widgets.ToggleButtons(options=numerics.METHODS, description="method")
+        self.precision = widgets.ToggleButtons(options=numerics.PRECISIONS, description="precision")
+        self.model = widgets.ToggleButtons(options=MODELS, value=model, description="model")
+        self.backprop = widgets.ToggleButtons(
+            options=BACKPROPS if backprop is not None else BACKPROPS[1:], description="backprop")
+        for toggle in (self.method, self.precision, self.model, self.backprop):
+            toggle.style.button_width = "auto"
+        self.plot = widgets.Image(format="png", layout=widgets.Layout(width="640px"))
+        self.readout = widgets.HTML()
+        self.breakdown = widgets.HTML()
+        self.widget = widgets.VBox(
+            [self.model, self.backprop, self.method, self.precision, self.epsilon,
+             self.plot, self.readout, self.breakdown],
+            layout=widgets.Layout(width="100%"))
+        self.widget.add_class("gc-explorer")
+
+        self._figure = _Figure()
+        self.epsilon.observe(self._on_epsilon, names="value")
+        for toggle in (self.method, self.precision, self.model, self.backprop):
+            toggle.observe(self._on_setting, names="value")
+        self._on_setting()
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    # --- what is shown --------------------------------------------------------------
+
+    def current_line(self):
+        key = (self.model.value, self.backprop.value)
+        if key not in self._lines:
+            self._lines[key] = _line(self.model.value, self._backprop, self.backprop.value)
+        return self._lines[key]
+
+    def current_sweep(self):
+        key = (self.model.value, self.backprop.value, self.method.value, self.precision.value)
+        if key not in self._sweeps:
+            self._sweeps[key] = numerics.sweep(self.current_line(), self.method.value, self.precision.value)
+        return self._sweeps[key]
+
+    def current_check(self):
+        return numerics.check(self.current_line(), self.epsilon.value, self.method.value,
+                              self.precision.value)
+
+    # --- updates --------------------------------------------------------------------
+
+    def _on_setting(self, change=None):
+        started = time.perf_counter()
+        self.backprop.disabled = self.model.value in _ONE_D
+        result = self.current_check()
+        self._figure.draw_curve(self.current_sweep(), self.current_line().label)
+        self._show(result, started)
+
+    def _on_epsilon(self, change=None):
+        started = time.perf_counter()
+        self._show(self.current_check(), started)
+
+    def _show(self, result, started):
+        self.plot.value = self._figure.draw_marker(result)
+        self.plot.tooltip = (f"marker at ε = {result.epsilon:.3e}, "
+                             f"difference = {result.difference:.3e}")
+        self.readout.value = self._readout_html(result)
+        self.breakdown.value = self._breakdown_html() if self.model.value not in _ONE_D else ""
+        self.update_ms.append((time.perf_counter() - started) * 1e3)
+
+    def _readout_html(self, result):
+        verdict = ("passes: the gradient agrees" if result.passed
+                   else "fails: the gradient disagrees (or ε is badly chosen)")
+        color = "#1a7f37" if result.passed else "#cf222e"
+        rows = [("ε", f"{result.epsilon:.3e}"), ("gradapprox", f"{result.gradapprox:.12g}"),
+                ("grad", f"{result.grad:.12g}"), ("difference", f"{result.difference:.3e}")]
+        rows += self._student_rows()
+        cells = "".join(f"<tr><td>{html.escape(name)}</td><td class='gc-{_css(name)}'>"
+                        f"<code>{html.escape(value)}</code></td></tr>" for name, value in rows)
+        return (f"<table class='gc-readout'>{cells}</table>"
+                f"<p class='gc-verdict' style='color:{color};font-weight:bold'>"
+                f"{html.escape(verdict)} (threshold {numerics.THRESHOLD:.0e})</p>")
+
+    def _student_rows(self):
+        """What the student's own gradient_check / gradient_check_n say at this epsilon."""
+        eps = self.epsilon.value
+        model = self.model.value
+        if model == MODELS[0] and self._student["gradient_check"] is not None:
+            return [("your gradient_check(2, 4, ε)",
+                     _call_student(self._student["gradient_check"], 2.0, 4.0, eps))]
+        if model == "network" and self._student["gradient_check_n"] is not None:
+            X, Y, parameters = numerics.network_case()
+            backprop = (self._backprop if self.backprop.value == "buggy"
+                        else numerics.reference_backprop)
+            _, cache = numerics.network_cost(parameters, X, Y)
+            gradients = backprop(X, Y, cache)
+            return [("your gradient_check_n at ε (entry by entry)",
+                     _call_student(self._student["gradient_check_n"], parameters, gradients, X, Y, eps))]
+        return []
+
+    def _breakdown_html(self):
+        blocks = numerics.block_breakdown(
+            self._backprop if self.backprop.value == "buggy" else numerics.reference_backprop,
+            self.epsilon.value, self.method.value, self.precision.value,
+            kink=self.model.value.endswith("kink"))
+        rows = []
+        for item in blocks:
+            bad = not item.check.passed
+            width = _bar_width(item.check.difference)
+            color = "#cf222e" if bad else "#1a7f37"
+            rows.append(
+                f"<tr class='gc-block' data-block='{item.block}'><td><code>d{item.block}</code></td>"
+                f"<td>{item.size}</td><td class='gc-block-difference'><code>{item.check.difference:.2e}"
+                f"</code></td><td><div style='background:{color};height:10px;width:{width}px'></div></td>"
+                f"<td style='color:{color}'>{'disagrees' if bad else 'agrees'}</td></tr>")
+        return ("<p><b>Which gradients disagree?</b> One check per parameter block, along that "
+                "block's own gradient: two forward passes each.</p>"
+                "<table class='gc-breakdown'><tr><th>gradient</th><th>entries</th><th>difference</th>"
+                "<th></th><th></th></tr>" + "".join(rows) + "</table>")
+
+
+def _call_student(function, *args):
+    """The student's function at these arguments, as text; an exception becomes its message."""
+    try:
+        value = function(*args)
+        return f"{float(value):.3e}"
+    except Exception as error:  # the student's code may be unfinished: say so, never crash
+        return f"raised {type(error).__name__}: {error}"
+
+
+def _bar_width(difference):
+    """Bar length in pixels on a log scale: 1e-16 -> 0, 1 -> 160."""
+    if difference <= 0:
+        return 0
+    return int(round(np.clip((np.log10(difference) + 16) / 16, 0, 1) * 160))
+
+
+def _css(name):
+    return "".join(ch if ch.isalnum() else "-" for ch in name.split("(")[0].strip()).lower()
+
+
+class _Figure:
+    """The error plot, rendered to PNG.
+
+    Axes, labels, grid, legend and threshold are drawn once (the frame). A change of
+    setting draws only the curve and its asymptotes over the frame; a change of epsilon
+    draws only the marker over that (blitting). Every data artist is "animated", so the
+    full draw of the frame leaves it out.
+    """
+
+    def __init__(self):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+        from matplotlib.lines import Line2D
+
+        self.figure = Figure(figsize=(6.4, 3.4), dpi=100)
+        self.canvas = FigureCanvasAgg(self.figure)
+        ax = self.axes = self.figure.add_subplot()
+        self.figure.subplots_adjust(left=0.12, right=0.98, top=0.9, bottom=0.15)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlim(1e-16, 1e-1)
+        ax.set_ylim(*_Y_RANGE)
+        ax.set_xlabel("ε")
+        ax.set_ylabel("relative difference")
+        ax.grid(True, which="major", lw=0.3)
+        ax.axhline(numerics.THRESHOLD, color="#cf222e", lw=1)
+        styles = {
+            "difference": dict(ls="-", marker="o", ms=3, lw=1.2, color="#0969da"),
+            "truncation": dict(ls="--", lw=1, color="#8250df"),
+            "round-off": dict(ls="--", lw=1, color="#bc4c00"),
+            "optimum": dict(ls=":", lw=1, color="#6e7781"),
+        }
+        self.lines = {name: ax.plot([], [], animated=True, **style)[0] for name, style in styles.items()}
+        self.lines["optimum"].set_transform(ax.get_xaxis_transform())
+        handles = [Line2D([], [], **style) for style in styles.values()]
+        handles.append(Line2D([], [], color="#cf222e", lw=1))
+        ax.legend(handles, list(styles) + ["threshold 2e-7"], loc="lower left", fontsize=7, ncol=3)
+        self.title = ax.set_title("", fontsize=10, animated=True)
+        self.marker = ax.plot([], [], "o", ms=9, mfc="none", mew=2, animated=True)[0]
+        self.canvas.draw()
+        self._frame = self.canvas.copy_from_bbox(self.figure.bbox)
+        self._with_curve = self._frame
+
+    def draw_curve(self, curve, label):
+        self.canvas.restore_region(self._frame)
+        shown = np.where(curve.differences > 0, curve.differences, np.nan)
+        self.lines["difference"].set_data(curve.epsilons, shown)
+        for name, values in (("truncation", curve.truncation), ("round-off", curve.roundoff)):
+            self.lines[name].set_data(*((curve.epsilons, values) if values is not None else ([], [])))
+        optimum = [curve.optimum] * 2 if curve.optimum is not None else []
+        self.lines["optimum"].set_data(optimum, [0, 1] if optimum else [])
+        self.title.set_text(f"{label}: {curve.method}, {curve.precision}"
+                            + (f"; optimum ε ≈ {curve.optimum:.0e}" if curve.optimum else ""))
+        for artist in (*self.lines.values(), self.title):
+            self.figure.draw_artist(artist)
+        self._with_curve = self.canvas.copy_from_bbox(self.figure.bbox)
+
+    def draw_marker(self, result):
+        """The plot as PNG bytes, with the marker at the chosen epsilon."""
+        self.canvas.restore_region(self._with_curve)
+        y = min(max(result.difference, _Y_RANGE[0]), _Y_RANGE[1])
+        self.marker.set_data([result.epsilon], [y])
+        self.marker.set_color("#1a7f37" if result.passed else "#cf222e")
+        self.axes.draw_artist(self.marker)
+        return _png(self.canvas)
+
+
+def _png(canvas):
+    """Encode the canvas as PNG quickly (low compression: the bytes only travel to the browser)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).save(
+        buffer, format="png", compress_level=1)
+    return buffer.getvalue()

@@ -1,0 +1,370 @@
+"""How the error of a numerical derivative depends on epsilon: the numbers behind the explorers.
+
+A finite difference makes two errors that pull in opposite directions. Truncation error
+shrinks with epsilon (like epsilon squared for the centered difference, like epsilon for
+the forward one). Round-off error grows as epsilon shrinks, because J(theta + eps) and
+J(theta - eps) agree in more and more leading digits, and subtracting them keeps only
+the digits that differ: about u * |J| / eps, where u is the spacing of floating-point
+numbers near 1 (2.2e-16 in float64, 1.2e-7 in float32). On a log-log plot of error
+against epsilon the two make a V whose floor sits near the cube root of u for the
+centered difference (6e-6 in float64, 5e-3 in float32) and near the square root of u
+for the forward one (1.5e-8). The complex step, Im J(theta + i*eps) / eps, subtracts
+nothing, so it has no round-off branch at all.
+
+Everything here is a pure function of its arguments: the widgets in ``gc_explorer``
+only draw what this module computes, and the tests check these numbers directly.
+
+Why directional derivatives for the network: gradient checking the network entry by
+entry is exercise 4, and this module ships to students. So the network is probed along
+one direction d (in all 47 parameters, or in one block such as W2): the estimate is the
+slope of t -> J(theta + t * d), two forward passes, compared with backprop's gradient
+dotted with d. That shows everything about epsilon, and which block is wrong, without ever
+building the per-entry estimate the exercise asks for.
+"""
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import numpy as np
+
+from gc_utils import DEFAULT_SHAPES, dictionary_to_vector, gradients_to_vector, vector_to_dictionary
+from testCases import gradient_check_n_test_case
+
+#: Below this relative difference (at epsilon = 1e-7) the notebook calls a gradient right.
+THRESHOLD = 2e-7
+
+METHODS = ("centered", "forward", "complex-step")
+PRECISIONS = ("float64", "float32")
+#: The 1-D costs on offer: the assignment's linear J = theta * x, and a curved one whose
+#: truncation error is not zero, so that the V appears.
+ONE_D_MODELS = ("linear", "sine")
+
+#: The default sweep: 4 epsilons per decade from 1e-16 to 1e-1.
+EPSILONS = np.logspace(-16, -1, 61)
+
+_REAL = {"float64": np.float64, "float32": np.float32}
+_COMPLEX = {"float64": np.complex128, "float32": np.complex64}
+
+
+def unit_roundoff(precision):
+    """Spacing of floating-point numbers near 1: 2.2e-16 for float64, 1.2e-7 for float32."""
+    return float(np.finfo(_real(precision)).eps)
+
+
+def relative_difference(grad, gradapprox):
+    """Formula (2) of the notebook: |grad - gradapprox| / (|grad| + |gradapprox|).
+
+    Returns 0.0 when both are zero, since then they agree exactly.
+    """
+    gap = np.linalg.norm(np.subtract(grad, gradapprox, dtype=np.float64))
+    scale = np.linalg.norm(np.asarray(grad, np.float64)) + np.linalg.norm(np.asarray(gradapprox, np.float64))
+    return float(gap / scale) if scale else 0.0
+
+
+@dataclass(frozen=True)
+class Line:
+    """A cost restricted to the line theta + t * d, and backprop's slope along it.
+
+    ``cost(theta, dtype)`` evaluates J at a parameter vector whose entries have type
+    ``dtype`` (real or complex); ``slope(precision)`` is what backpropagation says
+    dJ/dt is at t = 0, in that precision.
+    """
+
+    label: str
+    point: np.ndarray
+    direction: np.ndarray
+    cost: Callable
+    slope: Callable
+
+    def at(self, step, dtype):
+        """J(theta + step * d), every operation in ``dtype``."""
+        dtype = np.dtype(dtype).type
+        return self.cost(self.point.astype(dtype) + dtype(step) * self.direction.astype(dtype), dtype)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One gradient check at one epsilon: the estimate, backprop's value and formula (2)."""
+
+    epsilon: float
+    gradapprox: float
+    grad: float
+    difference: float
+
+    @property
+    def passed(self):
+        return self.difference < THRESHOLD
+
+
+def estimate(line, epsilon, method="centered", precision="float64"):
+    """The numerical slope of ``line`` at t = 0 with step ``epsilon``, in ``precision``."""
+    _method(method)
+    real = _real(precision)
+    eps = real(epsilon)
+    if eps == 0:
+        raise ValueError(f"epsilon={epsilon!r} is zero in {precision}")
+    if method == "centered":
+        value = (line.at(eps, real) - line.at(-eps, real)) / (real(2) * eps)
+    elif method == "forward":
+        value = (line.at(eps, real) - line.at(0, real)) / eps
+    else:
+        complex_type = _COMPLEX[precision]
+        value = np.imag(line.at(complex_type(1j) * complex_type(eps), complex_type)) / eps
+    return float(value)
+
+
+def check(line, epsilon, method="centered", precision="float64"):
+    """Gradient check of ``line`` at one epsilon (see ``Check``)."""
+    gradapprox = estimate(line, epsilon, method, precision)
+    grad = float(line.slope(precision))
+    return Check(float(epsilon), gradapprox, grad, relative_difference(grad, gradapprox))
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """The error curve over many epsilons, with its model.
+
+    ``truncation`` and ``roundoff`` are the two asymptotes (as relative differences, an
+    array per epsilon, or None when that error is absent), ``optimum`` the epsilon where
+    their sum is smallest (None when the curve has no V), ``best`` the epsilon of the
+    smallest difference actually measured.
+    """
+
+    method: str
+    precision: str
+    epsilons: np.ndarray
+    differences: np.ndarray
+    truncation: Optional[np.ndarray]
+    roundoff: Optional[np.ndarray]
+    optimum: Optional[float]
+    best: float
+
+
+def sweep(line, method="centered", precision="float64", epsilons=EPSILONS):
+    """Check ``line`` at every epsilon, and model the curve with its two asymptotes."""
+    epsilons = np.asarray(epsilons, dtype=np.float64)
+    differences = np.array([check(line, e, method, precision).difference for e in epsilons])
+    truncation, roundoff, optimum = _error_model(line, method, precision, epsilons)
+    # A zero difference cannot be drawn on a log axis; it is below any floor anyway.
+    shown = np.where(differences > 0, differences, np.nan)
+    best = float(epsilons[np.nanargmin(shown)]) if np.any(differences > 0) else float(epsilons[-1])
+    return Sweep(method, precision, epsilons, differences, truncation, roundoff, optimum, best)
+
+
+def _error_model(line, method, precision, epsilons):
+    """Asymptotes of the relative difference, from derivatives of J along the line.
+
+    The truncation error of the centered (and complex-step) estimate is about
+    |J'''| eps^2 / 6, that of the forward one |J''| eps / 2; round-off adds about
+    u |J| / eps, except for the complex step. Dividing by 2 |J'| turns an error of the
+    slope into formula (2). The derivatives come from wide float64 differences, where
+    rounding is negligible.
+    """
+    u = unit_roundoff(precision)
+    h = 1e-2
+    f = [line.at(k * h, np.float64) for k in (-2, -1, 0, 1, 2)]
+    second = (f[3] - 2 * f[2] + f[1]) / h ** 2
+    third = (f[4] - 2 * f[3] + 2 * f[1] - f[0]) / (2 * h ** 3)
+    scale = 2 * abs(float(line.slope("float64"))) or 1.0
+    size = abs(f[2]) or 1.0
+    curvature = abs(third) / 6 if method != "forward" else abs(second) / 2
+    power = 1 if method == "forward" else 2
+    # Below this, a derivative of J is float64 noise: J is straight along the line.
+    flat = curvature < 1e-9 * max(size, 1.0)
+    truncation = None if flat else curvature * epsilons ** power / scale
+    roundoff = None if method == "complex-step" else u * size / epsilons / scale
+    optimum = None
+    if truncation is not None and roundoff is not None:
+        # d/de (c e^p + r / e) = 0  ->  e = (r / (p c)) ** (1 / (p + 1))
+        optimum = float((u * size / (power * curvature)) ** (1 / (power + 1)))
+    return truncation, roundoff, optimum
+
+
+# --- the 1-D model of exercises 1-3 -----------------------------------------------------
+
+def one_d_line(model="linear", x=2.0, theta=4.0):
+    """The 1-D cost as a Line through ``theta`` (direction 1).
+
+    "linear" is the assignment's J = theta * x: its centered difference has no
+    truncation error, so only rounding shows. "sine" is J = x * sin(theta), curved
+    enough for the full V.
+    """
+    if model not in ONE_D_MODELS:
+        raise ValueError(f"model must be one of {ONE_D_MODELS}, not {model!r}")
+    point = np.array([float(theta)])
+    if model == "linear":
+        def cost(th, dtype):
+            return dtype(x) * th[0]
+
+        def slope(precision):
+            return _real(precision)(x)
+    else:
+        def cost(th, dtype):
+            return dtype(x) * np.sin(th[0])
+
+        def slope(precision):
+            real = _real(precision)
+            return real(x) * np.cos(real(theta))
+    label = "J = θ·x" if model == "linear" else "J = x·sin θ"
+    return Line(label, point, np.array([1.0]), cost, slope)
+
+
+# --- the 3-layer network of exercise 4 ---------------------------------------------------
+
+#: How far the "kink" variant puts one ReLU input from zero.
+KINK_DISTANCE = 1e-8
+
+
+def network_case(kink=False):
+    """``X, Y, parameters`` of the notebook's network (gradient_check_n_test_case).
+
+    With ``kink=True``, b1 is shifted so that one first-layer pre-activation, the one
+    whose unit matters most downstream, sits KINK_DISTANCE above zero: a step of
+    epsilon = 1e-7 then crosses the ReLU's kink.
+    """
+    X, Y, parameters = gradient_check_n_test_case()
+    if kink:
+        Z1 = parameters["W1"] @ X + parameters["b1"]
+        active = Z1 > 0
+        weight = np.abs(parameters["W2"]).sum(axis=0)[:, None] * active
+        k, j = np.unravel_index(np.argmax(weight), weight.shape)
+        parameters["b1"] = parameters["b1"].copy()
+        parameters["b1"][k, 0] += KINK_DISTANCE - Z1[k, j]
+    return X, Y, parameters
+
+
+def network_cost(parameters, X, Y):
+    """The logistic cost of the notebook's forward_propagation_n, and its cache.
+
+    Written for any dtype, complex included (for the complex step): the ReLU keeps
+    z where its real part is positive instead of taking a maximum.
+    """
+    dtype = np.asarray(parameters["W1"]).dtype.type
+    X = np.asarray(X).astype(dtype)
+    Y = np.asarray(Y).astype(dtype)
+    m = X.shape[1]
+    W1, b1, W2, b2, W3, b3 = (parameters[name] for name in DEFAULT_SHAPES)
+    Z1 = W1 @ X + b1
+    A1 = np.where(Z1.real > 0, Z1, 0).astype(dtype)
+    Z2 = W2 @ A1 + b2
+    A2 = np.where(Z2.real > 0, Z2, 0).astype(dtype)
+    Z3 = W3 @ A2 + b3
+    A3 = dtype(1) / (dtype(1) + np.exp(-Z3))
+    log_probs = -np.log(A3) * Y - np.log(dtype(1) - A3) * (dtype(1) - Y)
+    cost = dtype(1) / dtype(m) * np.sum(log_probs)
+    cache = (Z1, A1, W1, b1, Z2, A2, W2, b2, Z3, A3, W3, b3)
+    return cost, cache
+
+
+def reference_backprop(X, Y, cache):
+    """Correct gradients of ``network_cost``, with the notebook's signature and keys.
+
+    Works layer by layer from the top: the gradient of each pre-activation gives that
+    layer's weight and bias gradients and, through the weights and the ReLU mask, the
+    gradient of the pre-activation below.
+    """
+    Z1, A1, W1, b1, Z2, A2, W2, b2, Z3, A3, W3, b3 = cache
+    m = X.shape[1]
+    layers = [(3, W3, A2, Z2), (2, W2, A1, Z1), (1, W1, np.asarray(X).astype(A1.dtype), None)]
+    gradients = {}
+    dZ = A3 - np.asarray(Y).astype(A3.dtype)
+    for number, W, below, Z_below in layers:
+        gradients[f"dZ{number}"] = dZ
+        gradients[f"dW{number}"] = dZ @ below.T / m
+        gradients[f"db{number}"] = dZ.sum(axis=1, keepdims=True) / m
+        if Z_below is not None:
+            dA = W.T @ dZ
+            gradients[f"dA{number - 1}"] = dA
+            dZ = dA * (Z_below > 0)
+    return gradients
+
+
+def _direction(gradient, mask, seed):
+    """Backprop's gradient restricted to ``mask``, scaled to length 1.
+
+    Probing along the gradient a backprop claims makes the slope it predicts as large
+    as it can be, so rounding blurs the comparison least; and a block whose gradient is
+    off by a factor (the bugs of this notebook) shows that factor in full. A block whose
+    claimed gradient is zero gets a random direction (the same for the same seed).
+    """
+    direction = np.where(mask, gradient, 0.0)
+    if not np.any(direction):
+        direction = np.random.default_rng(seed).standard_normal(mask.size) * mask
+    return direction / np.linalg.norm(direction)
+
+
+def _block_masks():
+    """Name -> boolean mask over the 47-entry vector, one per parameter block."""
+    sizes = [int(np.prod(shape)) for shape in DEFAULT_SHAPES.values()]
+    ends = np.cumsum(sizes)
+    index = np.arange(ends[-1])
+    return {name: (index >= end - size) & (index < end)
+            for name, size, end in zip(DEFAULT_SHAPES, sizes, ends)}
+
+
+def network_line(backprop=reference_backprop, kink=False, block=None, seed=0):
+    """The network's cost along backprop's own gradient (in one ``block`` such as "W2", or in all 47).
+
+    ``backprop(X, Y, cache)`` gives the gradients to judge, e.g. the notebook's
+    backward_propagation_n with its bugs, or ``reference_backprop``.
+    """
+    X, Y, parameters = network_case(kink)
+    point = dictionary_to_vector(parameters)[0].ravel()
+    masks = _block_masks()
+    if block is not None and block not in masks:
+        raise ValueError(f"block must be one of {list(masks)}, not {block!r}")
+    mask = masks[block] if block is not None else np.ones(point.size, dtype=bool)
+    claimed = _claimed_gradient(backprop, point, X, Y, "float64")
+    direction = _direction(claimed, mask, seed)
+
+    def cost(theta, dtype):
+        return network_cost(vector_to_dictionary(theta), X, Y)[0]
+
+    def slope(precision):
+        real = _real(precision)
+        claimed = _claimed_gradient(backprop, point, X, Y, precision).astype(real)
+        return real(claimed @ direction.astype(real))
+
+    where = "all 47 parameters" if block is None else block
+    return Line(f"network, direction in {where}", point, direction, cost, slope)
+
+
+def _claimed_gradient(backprop, point, X, Y, precision):
+    """The 47-entry gradient that ``backprop`` computes at ``point``, in ``precision``."""
+    real = _real(precision)
+    _, cache = network_cost(vector_to_dictionary(point.astype(real)), X, Y)
+    return gradients_to_vector(backprop(X.astype(real), Y, cache)).ravel()
+
+
+@dataclass(frozen=True)
+class BlockCheck:
+    """One parameter block's check: a directional estimate against backprop's."""
+
+    block: str
+    size: int
+    check: Check
+
+
+def block_breakdown(backprop=reference_backprop, epsilon=1e-7, method="centered",
+                    precision="float64", kink=False, seed=0):
+    """Check each of W1, b1, W2, b2, W3, b3 along its own direction.
+
+    Two forward passes per block: enough to say which gradients disagree and by how
+    much, without building the per-entry estimate of exercise 4.
+    """
+    results = []
+    for block, shape in DEFAULT_SHAPES.items():
+        line = network_line(backprop, kink=kink, block=block, seed=seed)
+        results.append(BlockCheck(block, int(np.prod(shape)), check(line, epsilon, method, precision)))
+    return results
+
+
+def _real(precision):
+    if precision not in _REAL:
+        raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
+    return _REAL[precision]
+
+
+def _method(method):
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
