@@ -162,3 +162,14 @@ def test_a_corrupt_submission_is_reported_and_the_others_are_graded(tmp_path):
     assert proc.returncode != 0 and "truncated" in proc.stdout + proc.stderr
     assert points_by_exercise(course, "correct") == correct.expected_points()
     assert points_by_exercise(course, "blank") == blank.expected_points()
+
+
+def test_explorer_cells_print_a_static_summary_under_autograde(graded_course):
+    """Grading never depends on a widget: under nbgrader the explorers print text instead."""
+    graded = nbformat.read(graded_course / "autograded" / "correct" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
+    for cell_id, model in (("explore-epsilon", "1-D: J = θ·x"), ("explore-network", "network")):
+        (cell,) = [c for c in graded.cells if c.get("id") == cell_id]
+        printed = "".join(o.get("text", "") for o in cell.outputs)
+        assert f"static summary for {model}" in printed, cell.outputs
+        assert not any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in cell.outputs)
+    assert "widgets" not in graded.metadata
