@@ -15,4 +15,6 @@ kernel (through the hidden tests) import it.
 - ``resilient_execute``: execution that survives a kernel killed or hung by student code.
 - ``check_submissions``: a command to run before ``nbgrader autograde``: renamed
   notebooks are graded under the right name, unreadable ones are reported.
+- ``self_study``: generates the self-study edition, ``notebooks/``, from the release and
+  the explorer template (``scripts/generate`` runs it after nbgrader).
 """

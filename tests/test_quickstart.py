@@ -1,6 +1,6 @@
-"""README's first command, ./start-lab, on a copy of the tracked tree: it opens the student's own
-copy of the assignment in a real JupyterLab server, keeps that copy across runs, and leaves
-every tracked file untouched."""
+"""README's first command, ./start-lab, on a copy of the tracked tree: it opens the learner's own
+copy of the self-study edition (notebooks/, links made real files) in a real JupyterLab server,
+keeps that copy across runs, and leaves every tracked file untouched."""
 
 import json
 import os
@@ -14,14 +14,16 @@ import urllib.request
 
 import pytest
 
-from course import ASSIGNMENT, NOTEBOOK, RELEASE_NB, ROOT, tool_env
+from course import ASSIGNMENT, NOTEBOOK, ROOT, tool_env
 
 TOKEN = "quickstart-test"
 
 
 def tracked_copy(dest):
-    """Copy the files git tracks (as they are in the working tree) and commit them in a new repo."""
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    """Copy what `git add -A` would commit (tracked and new unignored files, as they are in the
+    working tree) and commit it in a new repo."""
+    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                           cwd=ROOT, capture_output=True, check=True).stdout
     for name in filter(None, files.decode().split("\0")):
         src, dst = ROOT / name, dest / name
         dst.parent.mkdir(parents=True, exist_ok=True)
@@ -34,6 +36,12 @@ def tracked_copy(dest):
     subprocess.run(["git", "add", "-A"], cwd=dest, check=True)
     subprocess.run([*git, "commit", "-qm", "snapshot"], cwd=dest, check=True)
     return dest
+
+
+def files(folder):
+    """Every file under ``folder``, following links to folders (edition/images is one)."""
+    return sorted(os.path.relpath(os.path.join(parent, name), folder)
+                  for parent, _, names in os.walk(folder, followlinks=True) for name in names)
 
 
 def free_port():
@@ -80,11 +88,21 @@ def run_start_lab(course):
 
 def test_start_lab_opens_a_private_copy_and_keeps_it(tmp_path):
     course = tracked_copy(tmp_path / "course")
-    copy = course / "workspace" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    edition = course / "notebooks"
+    folder = course / "workspace" / ASSIGNMENT
+    copy = folder / f"{NOTEBOOK}.ipynb"
 
     model = run_start_lab(course)
-    assert copy.read_bytes() == RELEASE_NB.read_bytes()
+    # The whole self-study edition, every link replaced by the file or folder it points to.
+    shipped = files(edition)
+    assert files(folder) == shipped
+    assert {f"{NOTEBOOK}.ipynb", "Epsilon_Explorer.ipynb", "gc_utils.py", "public_tests.py"} <= set(shipped)
+    assert any(name.startswith("images/") for name in shipped)
+    for name in shipped:
+        assert not (folder / name).is_symlink() and (folder / name).read_bytes() == (edition / name).read_bytes(), name
+    assert not (folder / "images").is_symlink()
     assert model["content"]["cells"][0]["source"].startswith("# Gradient Checking")
+    assert not any("nbgrader" in cell["metadata"] for cell in model["content"]["cells"])
 
     # The student's work survives a second start.
     copy.write_text(copy.read_text().replace("# Gradient Checking", "# Gradient Checking (my notes)", 1))
