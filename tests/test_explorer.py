@@ -36,7 +36,7 @@ def test_readout_shows_gc_epsilon_numbers_for_the_chosen_epsilon(network):
     assert readout_value(network, "difference") == f"{expected.difference:.3e}"
     assert readout_value(network, "gradapprox") == f"{expected.gradapprox:.12g}"
     assert "fails" in network.readout.value  # the given backprop is buggy
-    assert f"difference = {expected.difference:.3e}" in network.plot.tooltip
+    assert f"difference = {expected.difference:.3e}" in network.caption.value
 
 
 def test_every_control_changes_the_plot_and_readout(network):

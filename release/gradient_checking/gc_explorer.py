@@ -106,11 +106,14 @@ class Explorer:
         for toggle in (self.method, self.precision, self.model, self.backprop):
             toggle.style.button_width = "auto"
         self.plot = widgets.Image(format="png", layout=widgets.Layout(width="640px"))
+        # The figure's caption states where the marker is, in words (and for the browser test).
+        self.caption = widgets.HTML()
+        self.caption.add_class("gc-plot-caption")
         self.readout = widgets.HTML()
         self.breakdown = widgets.HTML()
         self.widget = widgets.VBox(
             [self.model, self.backprop, self.method, self.precision, self.epsilon,
-             self.plot, self.readout, self.breakdown],
+             self.plot, self.caption, self.readout, self.breakdown],
             layout=widgets.Layout(width="100%"))
         self.widget.add_class("gc-explorer")
 
@@ -156,8 +159,8 @@ class Explorer:
 
     def _show(self, result, started):
         self.plot.value = self._figure.draw_marker(result)
-        self.plot.tooltip = (f"marker at ε = {result.epsilon:.3e}, "
-                             f"difference = {result.difference:.3e}")
+        self.caption.value = (f"<small>marker at ε = {result.epsilon:.3e}, "
+                              f"difference = {result.difference:.3e}</small>")
         self.readout.value = self._readout_html(result)
         self.breakdown.value = self._breakdown_html() if self.model.value not in _ONE_D else ""
         self.update_ms.append((time.perf_counter() - started) * 1e3)
