@@ -196,7 +196,7 @@ def test_a_top_level_kill_fails_its_cell_and_only_what_needs_it(batches):
     # The cells after it ran in the fresh kernel, where the replayed helpers exist
     # but gradient_check_n, never completed, does not.
     assert cells_with_error(nb, "NameError", "'gradient_check_n' is not defined") == {
-        "demo-gradient-check-n", "gradient-check-n-tests", "check-after-fix"}
+        "demo-gradient-check-n", "gradient-check-n-tests", "explore-network", "check-after-fix"}
     assert cells_with_error(nb, "NameError") == cells_with_error(nb, "NameError", "'gradient_check_n'")
 
 
