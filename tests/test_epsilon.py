@@ -177,3 +177,16 @@ def test_bad_arguments_say_what_is_allowed():
         numerics.network_line(block="W4")
     with pytest.raises(ValueError, match="is zero in float32"):
         numerics.check(line, 1e-50, "centered", "float32")
+
+
+def test_fixed_gradients_give_specs_figure_entry_by_entry(backprops):
+    """SPEC's figures tie the module's network to the notebook's: the solved gradient_check_n
+    on reference_backprop's gradients gives the "both bugs fixed" figure, on the notebook's
+    own backprop the buggy one."""
+    gradient_check_n = notebook_functions()["gradient_check_n"]
+    X, Y, parameters = numerics.network_case()
+    _, cache = numerics.network_cost(parameters, X, Y)
+    fixed = gradient_check_n(parameters, numerics.reference_backprop(X, Y, cache), X, Y, 1e-7)
+    buggy = gradient_check_n(parameters, backprops["buggy"](X, Y, cache), X, Y, 1e-7)
+    assert_relatively_close(fixed, 1.1890913024229996e-07, 1e-6)
+    assert_relatively_close(buggy, 0.2850931567761623, 1e-9)
