@@ -19,6 +19,7 @@ import inspect
 import io
 import json
 import sys
+import types
 
 import numpy as np
 
@@ -31,6 +32,24 @@ from testCases import *
 from public_tests import *
 from gc_utils import sigmoid, relu, dictionary_to_vector, vector_to_dictionary, gradients_to_vector
 """
+
+
+#: Modules shipped with the assignment for the epsilon explorers. They compute finite
+#: differences, so an answer built on them would not be the student's own computation.
+EXPLORER_MODULES = ("gc_epsilon", "gc_explorer")
+
+
+class _ExplorerOnly(types.ModuleType):
+    """Stands in for an explorer module here: a name taken from it raises, with the reason, when used."""
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+
+        def unavailable(*args, **kwargs):
+            raise RuntimeError(f"{self.__name__}.{name} belongs to the epsilon explorers and cannot be "
+                               "used in an answer: compute the estimate and the difference yourself")
+        return unavailable
 
 
 def definitions_of(code):
@@ -55,6 +74,8 @@ def describe(value):
 def run(exercise, codes, seed):
     from gc_grader import hidden_tests  # imported before any student code runs
 
+    for name in EXPLORER_MODULES:
+        sys.modules[name] = _ExplorerOnly(name)
     namespace = {"__name__": "__main__"}
     exec(STANDARD_IMPORTS, namespace)
     for code in codes:

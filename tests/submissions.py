@@ -130,6 +130,25 @@ def _lookup_table_gc():
             f"    return {table!r}[(x, theta, epsilon)]\n")
 
 
+#: Exercises 3 and 4 answered with the finite differences of gc_epsilon (the explorers'
+#: module, shipped to students) instead of the student's own computation.
+EXPLORER_GC = """from gc_epsilon import Line, estimate, relative_difference
+
+def gradient_check(x, theta, epsilon=1e-7, print_msg=False):
+    line = Line("", np.array([float(theta)]), np.array([1.0]),
+                lambda th, dtype: forward_propagation(x, th[0]), None)
+    return relative_difference(backward_propagation(x, theta), estimate(line, epsilon))
+"""
+EXPLORER_GCN = """from gc_epsilon import Line, estimate, relative_difference
+
+def gradient_check_n(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False):
+    theta = dictionary_to_vector(parameters)[0].ravel()
+    cost = lambda th, dtype: forward_propagation_n(X, Y, vector_to_dictionary(th))[0]
+    approx = [estimate(Line("", theta, np.eye(theta.size)[i], cost, None), epsilon) for i in range(theta.size)]
+    return relative_difference(gradients_to_vector(gradients).ravel(), np.array(approx))
+"""
+
+
 LOOKUP_TABLE_GC = _lookup_table_gc()
 
 PATCH_PUBLIC_TESTS = '''
@@ -299,6 +318,9 @@ def corpus():
                 code=wrong_gcn.answers[gcn] + "\nimport gc_grader.hidden_tests\n"
                      "gc_grader.hidden_tests.check_gradient_check_n = lambda ns: None\n"),
         mistake("attack_lookup_table", "a lookup table of the public and in-kernel hidden cases", gc, code=LOOKUP_TABLE_GC),
+        variant("attack_explorer_module", "gradient_check and gradient_check_n built on gc_epsilon, the "
+                "explorers' shipped module (it passes the in-kernel hidden tests)",
+                {gc: EXPLORER_GC, gcn: EXPLORER_GCN}, lost=(gc, gcn)),
         # Breakage: each costs its own exercise only, and the batch finishes.
         mistake("endless_loop", "an endless loop in gradient_check", gc,
                 ("    theta_plus = theta + epsilon", "    while True:\n        pass\n    theta_plus = theta + epsilon")),

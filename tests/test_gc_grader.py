@@ -198,7 +198,7 @@ def test_the_runner_keeps_definitions_only():
 
 
 @pytest.mark.parametrize("student", ["correct", "style_vectorised", "gcn_no_copy", "attack_lookup_table",
-                                     "attack_rebinds_grader", "gc_inline_model"])
+                                     "attack_rebinds_grader", "gc_inline_model", "attack_explorer_module"])
 def test_judging_a_lone_answer_agrees_with_the_expected_points(monkeypatch, student):
     monkeypatch.chdir(RELEASE_NB.parent)          # where the assignment's helpers import from
     submission = next(s for s in corpus() if s.student == student)
@@ -210,6 +210,18 @@ def test_judging_a_lone_answer_agrees_with_the_expected_points(monkeypatch, stud
                 hidden_tests.judge_result(exercise, reported, seed)
         else:
             hidden_tests.judge_result(exercise, reported, seed)
+
+
+def test_answers_built_on_the_explorers_module_pass_in_kernel_but_not_outside(monkeypatch):
+    """gc_epsilon ships for the explorers; the outside judge runs answers without it, and says why."""
+    monkeypatch.chdir(RELEASE_NB.parent)
+    submission = next(s for s in corpus() if s.student == "attack_explorer_module")
+    namespace = namespace_of(submission)
+    hidden_tests.check_gradient_check_n(namespace)       # the in-kernel check alone is fooled
+    seed = judge.seed_for("a secret", "someone", "gradient_check_n")
+    reported = answer_runner.run("gradient_check_n", [submission.answers["gradient_check_n"]], seed)
+    with pytest.raises(AssertionError, match="belongs to the epsilon explorers"):
+        hidden_tests.judge_result("gradient_check_n", reported, seed)
 
 
 def test_seeds_are_secret_per_student_and_stable(tmp_path):
