@@ -6,8 +6,8 @@ the forward one). Round-off error grows as epsilon shrinks, because J(theta + ep
 J(theta - eps) agree in more and more leading digits, and subtracting them keeps only
 the digits that differ: about u * |J| / eps, where u is the spacing of floating-point
 numbers near 1 (2.2e-16 in float64, 1.2e-7 in float32). On a log-log plot of error
-against epsilon the two make a V whose floor sits near the cube root of u for the
-centered difference (6e-6 in float64, 5e-3 in float32) and near the square root of u
+against epsilon the two make a V whose floor sits at an epsilon near the cube root of u
+for the centered difference (6e-6 in float64, 5e-3 in float32) and near the square root of u
 for the forward one (1.5e-8). The complex step, Im J(theta + i*eps) / eps, subtracts
 nothing, so it has no round-off branch at all.
 
@@ -211,25 +211,31 @@ def one_d_line(model="linear", x=2.0, theta=4.0):
 
 # --- the 3-layer network of exercise 4 ---------------------------------------------------
 
-#: How far the "kink" variant puts one ReLU input from zero.
-KINK_DISTANCE = 1e-8
+#: In the "kink" variant, the centered check along the network's probe direction (in all
+#: 47 parameters) crosses a ReLU's kink for every epsilon above this one.
+KINK_CROSSING = 5e-8
 
 
 def network_case(kink=False):
     """``X, Y, parameters`` of the notebook's network (gradient_check_n_test_case).
 
-    With ``kink=True``, b1 is shifted so that one first-layer pre-activation, the one
-    whose unit matters most downstream, sits KINK_DISTANCE above zero: a step of
-    epsilon = 1e-7 then crosses the ReLU's kink.
+    With ``kink=True``, b1 is shifted so that one first-layer pre-activation (of the unit
+    that matters most downstream) sits just above zero: so close that a step of epsilon
+    along the probe direction of ``network_line`` crosses the kink once epsilon exceeds
+    KINK_CROSSING. The distance is KINK_CROSSING times the speed at which that direction
+    moves the pre-activation.
     """
     X, Y, parameters = gradient_check_n_test_case()
     if kink:
         Z1 = parameters["W1"] @ X + parameters["b1"]
-        active = Z1 > 0
-        weight = np.abs(parameters["W2"]).sum(axis=0)[:, None] * active
+        weight = np.abs(parameters["W2"]).sum(axis=0)[:, None] * (Z1 > 0)
         k, j = np.unravel_index(np.argmax(weight), weight.shape)
+        point = dictionary_to_vector(parameters)[0].ravel()
+        claimed = _claimed_gradient(reference_backprop, point, X, Y, "float64")
+        step = vector_to_dictionary(_direction(claimed, np.ones(point.size, dtype=bool), [0, 0]))
+        speed = abs(step["W1"][k] @ X[:, j] + step["b1"][k, 0])
         parameters["b1"] = parameters["b1"].copy()
-        parameters["b1"][k, 0] += KINK_DISTANCE - Z1[k, j]
+        parameters["b1"][k, 0] += KINK_CROSSING * speed - Z1[k, j]
     return X, Y, parameters
 
 
@@ -280,16 +286,22 @@ def reference_backprop(X, Y, cache):
 
 
 def _direction(gradient, mask, seed):
-    """Backprop's gradient restricted to ``mask``, scaled to length 1.
+    """Half backprop's own gradient, half a fixed random direction, in ``mask``; length 1.
 
-    Probing along the gradient a backprop claims makes the slope it predicts as large
-    as it can be, so rounding blurs the comparison least; and a block whose gradient is
-    off by a factor (the bugs of this notebook) shows that factor in full. A block whose
-    claimed gradient is zero gets a random direction (the same for the same seed).
+    Along the claimed gradient, the slope a backprop predicts is as large as it can be,
+    so rounding blurs the comparison least, and a gradient off by a factor (the bugs of
+    this notebook) shows that factor in full. But a probe along the claimed gradient
+    alone cannot see an error that leaves it unchanged where it is not zero (a row of
+    dW1 set to zero, say); the random half sees every entry. The same seed gives the
+    same direction.
     """
-    direction = np.where(mask, gradient, 0.0)
-    if not np.any(direction):
-        direction = np.random.default_rng(seed).standard_normal(mask.size) * mask
+    random = np.random.default_rng(seed).standard_normal(mask.size) * mask
+    direction = random / np.linalg.norm(random)
+    claimed = np.where(mask, gradient, 0.0)
+    if np.any(claimed):
+        claimed = claimed / np.linalg.norm(claimed)
+        # Turned to the claimed side, so that the two halves can never cancel.
+        direction = (direction if direction @ claimed >= 0 else -direction) + claimed
     return direction / np.linalg.norm(direction)
 
 
@@ -303,7 +315,9 @@ def _block_masks():
 
 
 def network_line(backprop=reference_backprop, kink=False, block=None, seed=0):
-    """The network's cost along backprop's own gradient (in one ``block`` such as "W2", or in all 47).
+    """The network's cost along a direction in one ``block`` (such as "W2") or in all 47 parameters.
+
+    The direction mixes backprop's own gradient with a fixed random one (see _direction).
 
     ``backprop(X, Y, cache)`` gives the gradients to judge, e.g. the notebook's
     backward_propagation_n with its bugs, or ``reference_backprop``.
@@ -315,7 +329,8 @@ def network_line(backprop=reference_backprop, kink=False, block=None, seed=0):
         raise ValueError(f"block must be one of {list(masks)}, not {block!r}")
     mask = masks[block] if block is not None else np.ones(point.size, dtype=bool)
     claimed = _claimed_gradient(backprop, point, X, Y, "float64")
-    direction = _direction(claimed, mask, seed)
+    block_number = list(masks).index(block) + 1 if block is not None else 0
+    direction = _direction(claimed, mask, [seed, block_number])
 
     def cost(theta, dtype):
         return network_cost(vector_to_dictionary(theta), X, Y)[0]
@@ -333,29 +348,52 @@ def _claimed_gradient(backprop, point, X, Y, precision):
     """The 47-entry gradient that ``backprop`` computes at ``point``, in ``precision``."""
     real = _real(precision)
     _, cache = network_cost(vector_to_dictionary(point.astype(real)), X, Y)
-    return gradients_to_vector(backprop(X.astype(real), Y, cache)).ravel()
+    # Y in the same precision: an integer Y would quietly turn float32 gradients into float64.
+    return gradients_to_vector(backprop(X.astype(real), np.asarray(Y).astype(real), cache)).ravel()
+
+
+#: A block "disagrees" only when its difference is this many times the spread of its own
+#: estimate between epsilon and 2 epsilon; below that, the estimate is too unsteady to say.
+STEADY = 10
 
 
 @dataclass(frozen=True)
 class BlockCheck:
-    """One parameter block's check: a directional estimate against backprop's."""
+    """One parameter block's check: a directional estimate against backprop's.
+
+    ``spread`` is how much the estimate itself moves between epsilon and 2 epsilon, as a
+    relative difference: rounding and truncation move it, a wrong gradient does not. So
+    a difference far above the spread is the gradient's fault, and one within it is the
+    step's.
+    """
 
     block: str
     size: int
     check: Check
+    spread: float
+
+    @property
+    def verdict(self):
+        """"agrees", "disagrees", or "unsure" (above the threshold, but within the estimate's own spread)."""
+        if self.check.passed:
+            return "agrees"
+        return "disagrees" if self.check.difference > STEADY * self.spread else "unsure"
 
 
 def block_breakdown(backprop=reference_backprop, epsilon=1e-7, method="centered",
                     precision="float64", kink=False, seed=0):
     """Check each of W1, b1, W2, b2, W3, b3 along its own direction.
 
-    Two forward passes per block: enough to say which gradients disagree and by how
-    much, without building the per-entry estimate of exercise 4.
+    Four forward passes per block (at epsilon and at 2 epsilon): enough to say which
+    gradients disagree and by how much, without building the per-entry estimate of
+    exercise 4.
     """
     results = []
     for block, shape in DEFAULT_SHAPES.items():
         line = network_line(backprop, kink=kink, block=block, seed=seed)
-        results.append(BlockCheck(block, int(np.prod(shape)), check(line, epsilon, method, precision)))
+        result = check(line, epsilon, method, precision)
+        spread = relative_difference(result.gradapprox, estimate(line, 2 * epsilon, method, precision))
+        results.append(BlockCheck(block, int(np.prod(shape)), result, spread))
     return results
 
 

@@ -25,9 +25,8 @@ import gc_epsilon as numerics
 #: Model name shown on the toggle -> what it checks.
 MODELS = ("1-D: J = θ·x", "1-D: J = x·sin θ", "network", "network, ReLU kink")
 BACKPROPS = ("buggy", "fixed")
-#: Where the slider starts: the notebook's 1e-7 for the 1-D models; 1e-6 for the network,
-#: because at 1e-7 rounding alone brings a one-entry block such as db3 up to the threshold.
-DEFAULT_EPSILON = {"1-D": 1e-7, "network": 1e-6}
+#: Where the slider starts: the notebook's epsilon.
+DEFAULT_EPSILON = 1e-7
 _ONE_D = {"1-D: J = θ·x": "linear", "1-D: J = x·sin θ": "sine"}
 _Y_RANGE = (1e-17, 3.0)
 
@@ -50,16 +49,20 @@ def explore_epsilon(model=MODELS[0], backprop=None, gradient_check=None, gradien
 
 def static_summary(model=MODELS[0], backprop=None):
     """A few lines of text with the gist of the explorer, for runs without a front end."""
-    lines = [f"Epsilon explorer, static summary for {model} (open the notebook in JupyterLab "
-             "for the interactive version):"]
     choice = "buggy" if backprop is not None else "fixed"
-    for method in numerics.METHODS:
+    which = "" if model in _ONE_D else f", {choice} backprop"
+    lines = [f"Epsilon explorer, static summary for {model}{which} (open the notebook in JupyterLab "
+             "for the interactive version):"]
+    try:
         line = _line(model, backprop, choice)
-        at = numerics.check(line, 1e-7, method, "float64")
-        curve = numerics.sweep(line, method, "float64")
-        lines.append(f"  {method:>12}, float64: difference {at.difference:.1e} at ε = 1e-07 "
-                     f"({'passes' if at.passed else 'fails'}); "
-                     f"smallest {np.nanmin(curve.differences):.1e} at ε = {curve.best:.0e}")
+        for method in numerics.METHODS:
+            at = numerics.check(line, 1e-7, method, "float64")
+            curve = numerics.sweep(line, method, "float64")
+            lowest = curve.differences[curve.epsilons == curve.best][0]
+            lines.append(f"  {method:>12}, float64: difference {at.difference:.1e} at ε = 1e-07 "
+                         f"({'passes' if at.passed else 'fails'}); lowest {lowest:.1e}, at ε = {curve.best:.0e}")
+    except Exception as error:  # the notebook's backprop may be half edited: say so, never crash
+        lines.append(f"  (the explorer could not run: {type(error).__name__}: {error})")
     return "\n".join(lines)
 
 
@@ -87,7 +90,7 @@ class Explorer:
         if model not in MODELS:
             raise ValueError(f"model must be one of {MODELS}, not {model!r}")
         if epsilon is None:
-            epsilon = DEFAULT_EPSILON["1-D" if model in _ONE_D else "network"]
+            epsilon = DEFAULT_EPSILON
         self._backprop = backprop
         self._student = {"gradient_check": gradient_check, "gradient_check_n": gradient_check_n}
         self._lines = {}
@@ -149,13 +152,29 @@ class Explorer:
     def _on_setting(self, change=None):
         started = time.perf_counter()
         self.backprop.disabled = self.model.value in _ONE_D
-        result = self.current_check()
-        self._figure.draw_curve(self.current_sweep(), self.current_line().label)
+        try:
+            result = self.current_check()
+            self._figure.draw_curve(self.current_sweep(), self.current_line().label)
+        except Exception as error:
+            self._broken(error)
+            return
         self._show(result, started)
 
     def _on_epsilon(self, change=None):
         started = time.perf_counter()
-        self._show(self.current_check(), started)
+        try:
+            result = self.current_check()
+        except Exception as error:
+            self._broken(error)
+            return
+        self._show(result, started)
+
+    def _broken(self, error):
+        """The notebook's backward_propagation_n (say, half edited) failed: say so in the readout."""
+        self.readout.value = (f"<p class='gc-verdict' style='color:#cf222e'>The backpropagation under test "
+                              f"raised {html.escape(type(error).__name__)}: {html.escape(str(error))}. "
+                              "Fix it and run the cell again, or choose the fixed backprop.</p>")
+        self.breakdown.value = ""
 
     def _show(self, result, started):
         self.plot.value = self._figure.draw_marker(result)
@@ -179,9 +198,15 @@ class Explorer:
                 f"{html.escape(verdict)} (threshold {numerics.THRESHOLD:.0e})</p>")
 
     def _student_rows(self):
-        """What the student's own gradient_check / gradient_check_n say at this epsilon."""
+        """What the student's own gradient_check / gradient_check_n say at this epsilon.
+
+        Shown only where it is comparable: the student's functions take centered
+        differences in float64, on the assignment's own model.
+        """
         eps = self.epsilon.value
         model = self.model.value
+        if (self.method.value, self.precision.value) != ("centered", "float64"):
+            return []
         if model == MODELS[0] and self._student["gradient_check"] is not None:
             return [("your gradient_check(2, 4, ε)",
                      _call_student(self._student["gradient_check"], 2.0, 4.0, eps))]
@@ -202,18 +227,21 @@ class Explorer:
             kink=self.model.value.endswith("kink"))
         rows = []
         for item in blocks:
-            bad = not item.check.passed
+            color = _VERDICT_COLORS[item.verdict]
             width = _bar_width(item.check.difference)
-            color = "#cf222e" if bad else "#1a7f37"
             rows.append(
                 f"<tr class='gc-block' data-block='{item.block}'><td><code>d{item.block}</code></td>"
                 f"<td>{item.size}</td><td class='gc-block-difference'><code>{item.check.difference:.2e}"
                 f"</code></td><td><div style='background:{color};height:10px;width:{width}px'></div></td>"
-                f"<td style='color:{color}'>{'disagrees' if bad else 'agrees'}</td></tr>")
-        return ("<p><b>Which gradients disagree?</b> One check per parameter block, along that "
-                "block's own gradient: two forward passes each.</p>"
+                f"<td class='gc-block-verdict' style='color:{color}'>{item.verdict}</td></tr>")
+        return ("<p><b>Which gradients disagree?</b> One check per parameter block, along a direction "
+                "in that block only. <i>unsure</i>: above the threshold, but the estimate itself moves "
+                "that much between ε and 2ε, so the step, not the gradient, may be to blame.</p>"
                 "<table class='gc-breakdown'><tr><th>gradient</th><th>entries</th><th>difference</th>"
                 "<th></th><th></th></tr>" + "".join(rows) + "</table>")
+
+
+_VERDICT_COLORS = {"agrees": "#1a7f37", "disagrees": "#cf222e", "unsure": "#6e7781"}
 
 
 def _call_student(function, *args):
@@ -226,7 +254,9 @@ def _call_student(function, *args):
 
 
 def _bar_width(difference):
-    """Bar length in pixels on a log scale: 1e-16 -> 0, 1 -> 160."""
+    """Bar length in pixels on a log scale: 1e-16 -> 0, 1 -> 160 (NaN, as from a broken backprop: 160)."""
+    if not np.isfinite(difference):
+        return 160
     if difference <= 0:
         return 0
     return int(round(np.clip((np.log10(difference) + 16) / 16, 0, 1) * 160))

@@ -102,31 +102,51 @@ def test_complex_step_has_no_round_off():
 
 def test_relu_kink_breaks_the_centered_check():
     smooth, kinked = numerics.network_line(), numerics.network_line(kink=True)
-    for epsilon in (1e-7, 1e-5):
+    for epsilon in (1e-7, 1e-6, 1e-5):     # steps that cross the kink
         assert numerics.check(smooth, epsilon).passed
-        assert numerics.check(kinked, epsilon).difference > 1e-5
-    # A step smaller than the distance to the kink does not cross it...
-    assert numerics.check(kinked, 1e-8).passed
+        assert numerics.check(kinked, epsilon).difference > 10 * numerics.THRESHOLD, epsilon
+    # A step shorter than the way to the kink does not cross it...
+    assert numerics.check(kinked, numerics.KINK_CROSSING / 2).passed
     # ...and the complex step never leaves the real point, so it never crosses.
     assert numerics.check(kinked, 1e-7, "complex-step").difference < 1e-12
 
 
-def test_kink_sits_where_promised():
+def test_kink_sits_just_above_zero():
     X, _, parameters = numerics.network_case(kink=True)
     Z1 = parameters["W1"] @ X + parameters["b1"]
-    assert np.min(np.abs(Z1)) == pytest.approx(numerics.KINK_DISTANCE, rel=1e-6)
+    closest = np.min(np.abs(Z1))
+    assert 0 < closest < numerics.KINK_CROSSING and closest == np.min(Z1[Z1 > 0])
 
 
-@pytest.mark.parametrize("epsilon", [1e-6, 1e-5])
+def test_kink_shows_in_the_first_layer_blocks_only():
+    verdicts = {b.block: b.verdict for b in numerics.block_breakdown(kink=True, epsilon=1e-5)}
+    assert verdicts == {"W1": "disagrees", "b1": "disagrees", "W2": "agrees", "b2": "agrees",
+                        "W3": "agrees", "b3": "agrees"}
+
+
+def zeroed_row_backprop(X, Y, cache):
+    """Correct except that the first row of dW1 is zero: invisible along the claimed gradient alone."""
+    gradients = dict(numerics.reference_backprop(X, Y, cache))
+    gradients["dW1"] = gradients["dW1"].copy()
+    gradients["dW1"][0] = 0
+    return gradients
+
+
+@pytest.mark.parametrize("epsilon", [1e-8, 1e-7, 1e-6, 1e-5, 1e-3])
 def test_breakdown_points_at_w2_and_b1_exactly_when_bugged(backprops, epsilon):
-    def failing(name):
-        return {b.block for b in numerics.block_breakdown(backprops[name], epsilon) if not b.check.passed}
+    def disagreeing(backprop):
+        return {b.block for b in numerics.block_breakdown(backprop, epsilon) if b.verdict == "disagrees"}
 
-    assert failing("buggy") == {"W2", "b1"}
-    assert failing("only db1 fixed") == {"W2"}
-    assert failing("fixed") == set()
-    assert {b.block for b in numerics.block_breakdown(numerics.reference_backprop, epsilon)
-            if not b.check.passed} == set()
+    assert disagreeing(backprops["buggy"]) == {"W2", "b1"}
+    assert disagreeing(backprops["only db1 fixed"]) == {"W2"}
+    assert disagreeing(backprops["fixed"]) == set()
+    assert disagreeing(numerics.reference_backprop) == set()
+    assert disagreeing(zeroed_row_backprop) == {"W1"}
+
+
+def test_breakdown_is_sure_of_a_correct_gradient_where_rounding_is_small(backprops):
+    for epsilon in (1e-6, 1e-5, 1e-4):
+        assert {b.verdict for b in numerics.block_breakdown(backprops["fixed"], epsilon)} == {"agrees"}
 
 
 def test_breakdown_measures_the_size_of_each_bug(backprops):

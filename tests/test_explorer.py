@@ -111,3 +111,32 @@ def test_unknown_model_is_refused(monkeypatch):
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     with pytest.raises(ValueError, match="model must be one of"):
         gc_explorer.explore_epsilon("2-D")
+
+
+@pytest.mark.parametrize("backprop", [
+    lambda X, Y, cache: undefined_name,                                               # noqa: F821
+    lambda X, Y, cache: {"dW1": 0},
+    lambda X, Y, cache: {k: v * np.nan for k, v in gc_epsilon_reference(X, Y, cache).items()},
+], ids=["raises", "missing-keys", "nan"])
+def test_a_broken_backprop_is_reported_not_raised(monkeypatch, capsys, backprop):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    explorer = gc_explorer.explore_epsilon("network", backprop=backprop)
+    explorer.epsilon.value = 1e-5
+    assert "passes" not in explorer.readout.value
+    explorer.backprop.value = "fixed"
+    assert "passes" in explorer.readout.value
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    gc_explorer.explore_epsilon("network", backprop=backprop)
+    assert "static summary" in capsys.readouterr().out
+
+
+def gc_epsilon_reference(X, Y, cache):
+    return numerics.reference_backprop(X, Y, cache)
+
+
+def test_student_rows_only_where_comparable(functions, monkeypatch):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    explorer = gc_explorer.explore_epsilon(gradient_check=functions["gradient_check"])
+    assert "your gradient_check" in explorer.readout.value
+    explorer.method.value = "forward"
+    assert "your gradient_check" not in explorer.readout.value
