@@ -75,6 +75,8 @@ class Line:
     direction: np.ndarray
     cost: Callable
     slope: Callable
+    #: False when J has a kink near the point: then no truncation model holds.
+    smooth: bool = True
 
     def at(self, step, dtype):
         """J(theta + step * d), every operation in ``dtype``."""
@@ -158,19 +160,21 @@ def _error_model(line, method, precision, epsilons):
     |J'''| eps^2 / 6, that of the forward one |J''| eps / 2; round-off adds about
     u |J| / eps, except for the complex step. Dividing by 2 |J'| turns an error of the
     slope into formula (2). The derivatives come from wide float64 differences, where
-    rounding is negligible.
+    rounding is negligible (J' too: backprop's slope may be the wrong one). Near a kink
+    those differences mean nothing, so a line that is not smooth gets no truncation line
+    and no optimum.
     """
     u = unit_roundoff(precision)
     h = 1e-2
     f = [line.at(k * h, np.float64) for k in (-2, -1, 0, 1, 2)]
     second = (f[3] - 2 * f[2] + f[1]) / h ** 2
     third = (f[4] - 2 * f[3] + 2 * f[1] - f[0]) / (2 * h ** 3)
-    scale = 2 * abs(float(line.slope("float64"))) or 1.0
+    scale = 2 * abs((f[0] - 8 * f[1] + 8 * f[3] - f[4]) / (12 * h)) or 1.0
     size = abs(f[2]) or 1.0
     curvature = abs(third) / 6 if method != "forward" else abs(second) / 2
     power = 1 if method == "forward" else 2
     # Below this, a derivative of J is float64 noise: J is straight along the line.
-    flat = curvature < 1e-9 * max(size, 1.0)
+    flat = curvature < 1e-9 * max(size, 1.0) or not line.smooth
     truncation = None if flat else curvature * epsilons ** power / scale
     roundoff = None if method == "complex-step" else u * size / epsilons / scale
     optimum = None
@@ -341,7 +345,8 @@ def network_line(backprop=reference_backprop, kink=False, block=None, seed=0):
         return real(claimed @ direction.astype(real))
 
     where = "all 47 parameters" if block is None else block
-    return Line(f"network, direction in {where}", point, direction, cost, slope)
+    return Line(f"network, direction in {where}" + (", ReLU kink" if kink else ""), point, direction, cost,
+                slope, smooth=not kink)
 
 
 def _claimed_gradient(backprop, point, X, Y, precision):

@@ -114,6 +114,18 @@ def test_explorers_render_and_follow_the_controls(tmp_path):
         wait_until(lambda: plot(first)[1], f"marker at ε = 1.000e-02, difference = {difference:.3e}",
                    "plot marker after epsilon = 1e-2")
         assert plot(first)[0] != before[0], "the plot did not change when epsilon moved"
+        # Dragging, as a learner does, step by step: the keyboard on the slider's handle (20 steps
+        # of 0.05 decades) takes epsilon from 1e-2 to 1e-3.
+        handle = first.locator(".widget-slider .noUi-handle[role=slider]")
+        handle.focus()
+        for _ in range(20):
+            handle.press("ArrowLeft")
+        difference = numerics.check(line, 1e-3).difference
+        wait_until(lambda: plot(first)[1], f"marker at ε = 1.000e-03, difference = {difference:.3e}",
+                   "plot marker after 20 steps to the left")
+        wait_until(lambda: readout(first, "difference"), f"{difference:.3e}", "readout after the drag")
+        set_epsilon(first, "1e-2")
+        wait_until(lambda: plot(first)[1].split(",")[0], "marker at ε = 1.000e-02", "back to 1e-2")
         for method, precision, click in (("forward", "float64", "forward"),
                                          ("forward", "float32", "float32"),
                                          ("complex-step", "float32", "complex-step")):

@@ -6,6 +6,7 @@ screenshots in tests/artifacts/browser/ and at the server log it names.
 """
 
 import shutil
+import time
 
 import nbformat
 import pytest
@@ -48,3 +49,21 @@ def test_solved_release_passes_every_public_test_in_jupyterlab(tmp_path):
         assert len(explorer_cells) == 2
         for index in explorer_cells:
             assert cell_outputs(page, index).locator(".gc-explorer").count() == 1, f"no explorer in cell {index}"
+        # The first explorer runs the student's own gradient_check at the chosen epsilon:
+        # on J = theta x, centered, float64, it must say what the explorer says.
+        explorer = cell_outputs(page, explorer_cells[0]).locator(".gc-explorer")
+        box = explorer.locator(".widget-slider .widget-readout")
+        box.click()
+        box.press("Control+a")
+        box.type("1e-4")
+        box.press("Enter")
+        deadline = time.monotonic() + 30
+        mine = theirs = None
+        while time.monotonic() < deadline:
+            mine = explorer.locator(".gc-readout .gc-difference code").inner_text()
+            theirs = explorer.locator(".gc-readout .gc-your-gradient-check code").inner_text()
+            if mine == theirs and "1.000e-04" in explorer.locator(".gc-plot-caption").inner_text():
+                break
+            time.sleep(0.1)
+        assert mine == theirs, f"the explorer says {mine}, the student's gradient_check {theirs}"
+        screenshot(page, "smoke-assignment-explorer")

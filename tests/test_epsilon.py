@@ -210,3 +210,15 @@ def test_fixed_gradients_give_specs_figure_entry_by_entry(backprops):
     buggy = gradient_check_n(parameters, backprops["buggy"](X, Y, cache), X, Y, 1e-7)
     assert_relatively_close(fixed, 1.1890913024229996e-07, 1e-6)
     assert_relatively_close(buggy, 0.2850931567761623, 1e-9)
+
+
+def test_no_truncation_model_across_a_kink():
+    curve = numerics.sweep(numerics.network_line(kink=True))
+    assert curve.truncation is None and curve.optimum is None and curve.roundoff is not None
+
+
+def test_asymptotes_do_not_depend_on_the_backprop_under_test(backprops):
+    buggy = numerics.sweep(numerics.network_line(backprops["buggy"]))
+    fixed = numerics.sweep(numerics.network_line(backprops["fixed"]))
+    # Different probe directions, so not equal; but both model the same cost's V.
+    assert within_factor(buggy.optimum, fixed.optimum, 3)
