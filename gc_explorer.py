@@ -72,8 +72,12 @@ def _line(model, backprop, choice):
         return numerics.one_d_line(_ONE_D[model])
     if model not in MODELS:
         raise ValueError(f"model must be one of {MODELS}, not {model!r}")
-    chosen = backprop if choice == "buggy" and backprop is not None else numerics.reference_backprop
-    return numerics.network_line(chosen, kink=model.endswith("kink"))
+    return numerics.network_line(_backprop_for(choice, backprop), kink=model.endswith("kink"))
+
+
+def _backprop_for(choice, backprop):
+    """The backprop under test: the notebook's for "buggy" (when given), else the reference."""
+    return backprop if choice == "buggy" and backprop is not None else numerics.reference_backprop
 
 
 class Explorer:
@@ -131,11 +135,19 @@ class Explorer:
 
     # --- what is shown --------------------------------------------------------------
 
-    def current_line(self):
-        key = (self.model.value, self.backprop.value)
+    def _chosen_backprop(self):
+        """The backprop under test: the notebook's ("buggy") or gc_epsilon's reference ("fixed")."""
+        return _backprop_for(self.backprop.value, self._backprop)
+
+    def _cached(self, what, make):
+        """``make()`` once per model and backprop: lines and gradients change only with those."""
+        key = (what, self.model.value, self.backprop.value)
         if key not in self._lines:
-            self._lines[key] = _line(self.model.value, self._backprop, self.backprop.value)
+            self._lines[key] = make()
         return self._lines[key]
+
+    def current_line(self):
+        return self._cached("line", lambda: _line(self.model.value, self._backprop, self.backprop.value))
 
     def current_sweep(self):
         key = (self.model.value, self.backprop.value, self.method.value, self.precision.value)
@@ -212,19 +224,17 @@ class Explorer:
                      _call_student(self._student["gradient_check"], 2.0, 4.0, eps))]
         if model == "network" and self._student["gradient_check_n"] is not None:
             X, Y, parameters = numerics.network_case()
-            backprop = (self._backprop if self.backprop.value == "buggy"
-                        else numerics.reference_backprop)
-            _, cache = numerics.network_cost(parameters, X, Y)
-            gradients = backprop(X, Y, cache)
+            gradients = self._cached("gradients", lambda: self._chosen_backprop()(
+                X, Y, numerics.network_cost(parameters, X, Y)[1]))
             return [("your gradient_check_n at ε (entry by entry)",
                      _call_student(self._student["gradient_check_n"], parameters, gradients, X, Y, eps))]
         return []
 
     def _breakdown_html(self):
-        blocks = numerics.block_breakdown(
-            self._backprop if self.backprop.value == "buggy" else numerics.reference_backprop,
-            self.epsilon.value, self.method.value, self.precision.value,
-            kink=self.model.value.endswith("kink"))
+        lines = self._cached("blocks", lambda: numerics.block_lines(
+            self._chosen_backprop(), kink=self.model.value.endswith("kink")))
+        blocks = numerics.block_breakdown(epsilon=self.epsilon.value, method=self.method.value,
+                                          precision=self.precision.value, lines=lines)
         rows = []
         for item in blocks:
             color = _VERDICT_COLORS[item.verdict]
