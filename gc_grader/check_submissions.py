@@ -49,6 +49,11 @@ def _problem_with(path):
     return None
 
 
+def means_zero(message):
+    """Whether a message of ``check_student`` says the submission cannot be graded as it is."""
+    return "graded as" not in message
+
+
 def check_student(folder, expected):
     """Fix what can be fixed in one student's submission folder; return the messages."""
     messages = []

@@ -52,7 +52,7 @@ def seed_for(secret, student, exercise):
     return int(digest[:8], 16)
 
 
-def _owner(test_id):
+def exercise_of(test_id):
     """The exercise a test cell grades: the longest exercise name its id starts with, plus '_'."""
     owners = [name for name in EXERCISES if test_id.startswith(name + "_")]
     return max(owners, key=len) if owners else None
@@ -76,7 +76,7 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
                         seed_for(secret, info.get("student", ""), exercise)) for exercise in EXERCISES},
             folder)
         for cell in nb.cells:
-            exercise = _owner(grade_id(cell) or "") if utils.is_grade(cell) else None
+            exercise = exercise_of(grade_id(cell) or "") if utils.is_grade(cell) else None
             message = verdicts.get(exercise)
             if message and not any(output.output_type == "error" for output in cell.outputs):
                 self.log.warning("Answer to %s judged wrong outside the kernel, though its test cell passed: %s",

@@ -1,0 +1,233 @@
+"""Grade a whole class in one command, in parallel, on this machine or on a Dask cluster.
+
+    ./grade-class gradient_checking [--collect exchange|zip] [--workers N | --scheduler ADDRESS]
+                                    [--db URL] [--force]
+
+Steps, each one nbgrader's own:
+1. collect the submissions (`nbgrader collect` from the exchange, or `nbgrader zip_collect`
+   from an LMS download), unless they are already in submitted/;
+2. check them (gc_grader.check_submissions: renamed and broken notebooks);
+3. grade every new or changed submission on Dask workers, each one running nbgrader's
+   autograde and generate_feedback for its student (gc_grader.grading_task). This
+   process alone writes the results into the gradebook and the course directory
+   (gc_grader.class_gradebook);
+4. `nbgrader export` to grades.csv; then a summary per exercise on screen and in
+   reports/<assignment>/, with the score distribution as a PNG.
+
+The gradebook is nbgrader's: SQLite in the course root unless `--db` or the course
+configuration's `CourseDirectory.db_url` names another (PostgreSQL, for instance).
+"""
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from gc_grader.check_submissions import check_student, means_zero, released_notebooks
+
+#: Exit status after Ctrl-C, as a shell reports it.
+INTERRUPTED = 130
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="grade-class", description=__doc__.splitlines()[0])
+    parser.add_argument("assignment", help="the assignment to grade, e.g. gradient_checking")
+    parser.add_argument("--course", type=Path, default=Path.cwd(), help="course directory (default: here)")
+    parser.add_argument("--collect", choices=("none", "exchange", "zip"), default="none",
+                        help="first collect submissions from the nbgrader exchange, or from an LMS download "
+                             "in downloaded/<assignment>/archive/ (default: grade what submitted/ holds)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                       help="worker processes of the local Dask cluster (default: one per core)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="grade on an existing Dask cluster, e.g. tcp://10.0.0.5:8786; its workers need "
+                            "this course's Python environment, with one thread each (dask worker --nthreads 1)")
+    parser.add_argument("--db", metavar="URL", help="gradebook database URL (default: the course's db_url)")
+    parser.add_argument("--force", action="store_true",
+                        help="grade every submission again, even those already graded")
+    parser.add_argument("--reports", type=Path,
+                        help="folder for the summary and the plot (default: reports/<assignment>)")
+    args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    return args
+
+
+class Course:
+    """The instructor's course directory and nbgrader's settings for it."""
+
+    def __init__(self, root, db_override=None):
+        from nbgrader.coursedir import CourseDirectory
+        from gc_grader.grading_task import load_course_config
+
+        self.root = Path(root).resolve()
+        if not (self.root / "nbgrader_config.py").is_file():
+            raise SystemExit(f"grade-class: {self.root} has no nbgrader_config.py; run it from the course directory "
+                             f"or give --course")
+        config = load_course_config(self.root)
+        config.CourseDirectory.root = str(self.root)
+        if db_override:
+            config.CourseDirectory.db_url = db_override
+        settings = CourseDirectory(config=config)
+        self.db_url, self.course_id = settings.db_url, settings.course_id
+
+    def nbgrader(self, *args):
+        """Run an nbgrader command in the course root, against this gradebook; raise on failure."""
+        command = [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.db_url={self.db_url}"]
+        proc = subprocess.run(command, cwd=self.root, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise SystemExit(f"grade-class: nbgrader {args[0]} failed:\n{proc.stderr.strip()[-3000:]}")
+        return proc
+
+
+def collect(course, assignment, how):
+    if how == "exchange":
+        course.nbgrader("collect", assignment, "--update")
+    elif how == "zip":
+        archive = course.root / "downloaded" / assignment / "archive"
+        if not archive.is_dir():
+            raise SystemExit(f"grade-class: put the LMS download (zip files) in {archive} first")
+        course.nbgrader("zip_collect", assignment, "--force")
+
+
+def check(course, assignment):
+    """Run the pre-grading check on every submission; return {student: reason it scores 0}."""
+    expected = released_notebooks(course.root, assignment)
+    zero = {}
+    for folder in sorted((course.root / "submitted").glob(f"*/{assignment}")):
+        for message in check_student(folder, expected):
+            print(f"check: {folder.parent.name}: {message}")
+            if means_zero(message):
+                zero.setdefault(folder.parent.name, message)
+    return zero
+
+
+def course_bundle(course, assignment):
+    """What workers need, read once: configuration, secret, source files, assignment definitions."""
+    import tempfile
+    from gc_grader.grading_task import CourseBundle, definitions_gradebook, read_tree
+    from gc_grader.judge import course_secret
+
+    source = course.root / "source" / assignment
+    if not source.is_dir():
+        raise SystemExit(f"grade-class: no {source}; is {assignment!r} the right assignment?")
+    with tempfile.TemporaryDirectory(prefix="gc_defs_") as scratch:
+        path = Path(scratch) / "gradebook.db"
+        definitions_gradebook(course.db_url, path, course.course_id)
+        definitions = path.read_bytes()
+    return CourseBundle(assignment, course.course_id, (course.root / "nbgrader_config.py").read_bytes(),
+                        (course_secret(course.root) + "\n").encode(), read_tree(source), definitions)
+
+
+def same_bundle(bundle):
+    """Hand the course bundle to the tasks that need it.
+
+    It travels as the result of this task rather than as scattered data: if the worker
+    holding it dies, the scheduler computes it again instead of losing it.
+    """
+    return bundle
+
+
+def start_client(args):
+    from distributed import Client, LocalCluster
+
+    if args.scheduler:
+        return Client(args.scheduler, timeout="30s"), None
+    cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                           dashboard_address=None, silence_logs=logging.ERROR)
+    return Client(cluster), cluster
+
+
+def grade(args, course, gb, jobs, failures):
+    """Grade ``jobs`` on the cluster; record each result as it arrives. Returns students graded."""
+    from distributed import as_completed
+    from tqdm import tqdm
+
+    from gc_grader.class_gradebook import place_files, record_grades
+    from gc_grader.grading_task import grade_student
+
+    client, cluster = start_client(args)
+    futures, graded, own_feedback = [], [], []
+    try:
+        bundle = client.submit(same_bundle, course_bundle(course, args.assignment), pure=False)
+        futures = [client.submit(grade_student, bundle, job, pure=False, key=f"grade-{job.student}-{job.fingerprint[:12]}")
+                   for job in jobs]
+        by_key = {future.key: job for future, job in zip(futures, jobs)}
+        with tqdm(total=len(jobs), unit="student", desc="grading", file=sys.stderr, mininterval=0.5) as bar:
+            for future in as_completed(futures):
+                job = by_key[future.key]
+                try:
+                    result = future.result()
+                except Exception as error:  # KilledWorker: the worker died grading it, again and again
+                    failures[job.student] = f"not graded: {type(error).__name__}: {error}"
+                    bar.update()
+                    continue
+                if result.ok:
+                    if record_grades(gb, args.assignment, result):
+                        own_feedback.append(result.student)
+                    place_files(course.root, args.assignment, result)
+                    graded.append(result.student)
+                else:
+                    failures[job.student] = f"not graded: {result.error}"
+                bar.update()
+    finally:
+        client.cancel(futures)
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    for student in own_feedback:     # a grader's manual scores must show in the feedback
+        course.nbgrader("generate_feedback", args.assignment, "--student", student, "--force")
+    return graded
+
+
+def report(args, course, gb, failures, graded, up_to_date):
+    from gc_grader.class_report import class_scores, lost_point_reasons, plot_distribution, summary_lines
+
+    scores = class_scores(gb, args.assignment)
+    reasons = lost_point_reasons(course.root, args.assignment, scores.scores)
+    lines = summary_lines(args.assignment, scores, reasons, failures, len(graded), len(up_to_date))
+    folder = args.reports or course.root / "reports" / args.assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "summary.txt").write_text("\n".join(lines) + "\n")
+    plot_distribution(args.assignment, scores, folder / "score_distribution.png")
+    print("\n".join(lines))
+    print(f"\nWritten: {course.root / 'grades.csv'}, {folder / 'summary.txt'}, {folder / 'score_distribution.png'}")
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    # nbgrader runs `alembic` and `jupyter` from this environment's bin/ (workers inherit it).
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    os.environ.pop("NBGRADER_EXECUTION", None)
+    from nbgrader.api import Gradebook
+
+    from gc_grader.class_gradebook import clear_work_dir, plan
+
+    course = Course(args.course, args.db)
+    collect(course, args.assignment, args.collect)
+    failures = check(course, args.assignment)
+    clear_work_dir(course.root)
+    with Gradebook(course.db_url, course.course_id) as gb:
+        try:
+            gb.find_assignment(args.assignment)
+        except Exception:
+            raise SystemExit(f"grade-class: the gradebook has no assignment {args.assignment!r}; "
+                             f"run `nbgrader generate_assignment {args.assignment}` first")
+        jobs, up_to_date = plan(gb, course.root, args.assignment, force=args.force)
+        print(f"grade-class: {len(jobs)} to grade, {len(up_to_date)} already graded and unchanged"
+              + ("" if args.force or not up_to_date else " (--force grades them again)"))
+        try:
+            graded = grade(args, course, gb, jobs, failures) if jobs else []
+        except KeyboardInterrupt:
+            print("\ngrade-class: interrupted. Every student whose grading finished is in the gradebook; "
+                  "the others are untouched: run the same command again to grade them.", file=sys.stderr)
+            return INTERRUPTED
+        course.nbgrader("export")
+        report(args, course, gb, failures, graded, up_to_date)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
