@@ -10,10 +10,12 @@ record is graded again on the next run.
 
 import hashlib
 import shutil
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
 from nbgrader.api import MissingEntry
+from sqlalchemy.exc import SAWarning
 
 from gc_grader.grading_task import Job, read_tree, write_tree
 
@@ -104,7 +106,9 @@ def record_grades(gb, assignment, result):
     """
     student = result.student
     manual = False
-    with one_transaction(gb):
+    with warnings.catch_warnings(), one_transaction(gb):
+        # nbgrader's add_submission builds its rows in a way SQLAlchemy warns about, harmlessly.
+        warnings.filterwarnings("ignore", message=".*not in session", category=SAWarning)
         try:
             gb.find_student(student)
         except MissingEntry:

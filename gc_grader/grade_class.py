@@ -71,7 +71,7 @@ class Course:
         if db_override:
             config.CourseDirectory.db_url = db_override
         settings = CourseDirectory(config=config)
-        self.db_url, self.course_id = settings.db_url, settings.course_id
+        self.config, self.db_url, self.course_id = config, settings.db_url, settings.course_id
 
     def nbgrader(self, *args):
         """Run an nbgrader command in the course root, against this gradebook; raise on failure."""
@@ -115,7 +115,7 @@ def course_bundle(course, assignment):
         raise SystemExit(f"grade-class: no {source}; is {assignment!r} the right assignment?")
     with tempfile.TemporaryDirectory(prefix="gc_defs_") as scratch:
         path = Path(scratch) / "gradebook.db"
-        definitions_gradebook(course.db_url, path, course.course_id)
+        definitions_gradebook(course.db_url, path)
         definitions = path.read_bytes()
     return CourseBundle(assignment, course.course_id, (course.root / "nbgrader_config.py").read_bytes(),
                         (course_secret(course.root) + "\n").encode(), read_tree(source), definitions)
@@ -161,7 +161,7 @@ def grade(args, course, gb, jobs, failures):
                 try:
                     result = future.result()
                 except Exception as error:  # KilledWorker: the worker died grading it, again and again
-                    failures[job.student] = f"not graded: {type(error).__name__}: {error}"
+                    failures.setdefault(job.student, f"not graded: {type(error).__name__}: {error}")
                     bar.update()
                     continue
                 if result.ok:
@@ -170,7 +170,7 @@ def grade(args, course, gb, jobs, failures):
                     place_files(course.root, args.assignment, result)
                     graded.append(result.student)
                 else:
-                    failures[job.student] = f"not graded: {result.error}"
+                    failures.setdefault(job.student, f"not graded: {result.error}")
                 bar.update()
     finally:
         client.cancel(futures)
@@ -180,6 +180,16 @@ def grade(args, course, gb, jobs, failures):
     for student in own_feedback:     # a grader's manual scores must show in the feedback
         course.nbgrader("generate_feedback", args.assignment, "--student", student, "--force")
     return graded
+
+
+def export(course, gb):
+    """What `nbgrader export` does (its configured plugin, grades.csv by default), in this process."""
+    from nbgrader.apps.exportapp import ExportApp
+
+    app = ExportApp(config=course.config)
+    app.log_level = "WARN"
+    app.init_plugin()
+    app.plugin_inst.export(gb)
 
 
 def report(args, course, gb, failures, graded, up_to_date):
@@ -205,7 +215,13 @@ def main(argv=None):
 
     from gc_grader.class_gradebook import clear_work_dir, plan
 
-    course = Course(args.course, args.db)
+    # Like every nbgrader command, this one works from the course root: relative paths in
+    # the configuration (grades.csv, say) and the course's helper modules are found there.
+    if not args.course.is_dir():
+        raise SystemExit(f"grade-class: no course directory {args.course}")
+    os.chdir(args.course)
+    sys.path.insert(0, str(Path.cwd()))
+    course = Course(Path.cwd(), args.db)
     collect(course, args.assignment, args.collect)
     failures = check(course, args.assignment)
     clear_work_dir(course.root)
@@ -224,7 +240,7 @@ def main(argv=None):
             print("\ngrade-class: interrupted. Every student whose grading finished is in the gradebook; "
                   "the others are untouched: run the same command again to grade them.", file=sys.stderr)
             return INTERRUPTED
-        course.nbgrader("export")
+        export(course, gb)
         report(args, course, gb, failures, graded, up_to_date)
     return 0
 

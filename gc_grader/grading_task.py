@@ -16,6 +16,7 @@ worker keeps up with stock serial autograde.
 """
 
 import os
+import re
 import socket
 import sys
 import tempfile
@@ -105,25 +106,27 @@ def write_tree(folder, files):
         path.write_bytes(data)
 
 
-def definitions_gradebook(db_url, path, course_id):
+def definitions_gradebook(db_url, path):
     """Write at ``path`` a new SQLite gradebook with the assignment definitions of ``db_url``.
 
     Workers grade against these rows exactly: nbgrader restores the instructor's
     test cells from the stored source cells, so they must be the instructor's own.
     """
-    from nbgrader.api import Base, Gradebook
-    from sqlalchemy import create_engine, select
+    from nbgrader.api import Base
+    from sqlalchemy import create_engine, select, text
 
-    Gradebook(f"sqlite:///{path}", course_id).close()    # nbgrader makes its schema
     source, target = create_engine(db_url), create_engine(f"sqlite:///{path}")
     try:
+        # nbgrader's schema, stamped with the instructor's schema version: what nbgrader
+        # itself would make, without its `alembic heads` subprocess.
+        Base.metadata.create_all(target)
         with source.connect() as reading, target.begin() as writing:
+            version = reading.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+            writing.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+            writing.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": version})
             for name in DEFINITION_TABLES:
                 table = Base.metadata.tables[name]
                 rows = [dict(row._mapping) for row in reading.execute(select(table))]
-                if name == "course":
-                    present = {row.id for row in writing.execute(select(table))}
-                    rows = [row for row in rows if row["id"] not in present]
                 if rows:
                     writing.execute(table.insert(), rows)
     finally:
@@ -172,6 +175,21 @@ def _grade_in(root, bundle, job, result):
     from nbgrader.coursedir import CourseDirectory
 
     assignment, student = bundle.assignment, job.student
+    # The grading code imports the course's helper modules (gc_utils, ...): the copies
+    # shipped with the assignment, so a worker needs no checkout of the course.
+    sys.path.insert(0, str(root / "source" / assignment))
+    try:
+        _run_nbgrader(root, bundle, job, result)
+    finally:
+        sys.path.remove(str(root / "source" / assignment))
+
+
+def _run_nbgrader(root, bundle, job, result):
+    from nbgrader.api import Gradebook
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    assignment, student = bundle.assignment, job.student
     (root / "nbgrader_config.py").write_bytes(bundle.config)
     (root / ".gc_grader_secret").write_bytes(bundle.secret)
     write_tree(root / "source" / assignment, bundle.source)
@@ -195,12 +213,12 @@ def _grade_in(root, bundle, job, result):
     graded = api.autograde(assignment, student, force=True, create=True)
     result.log = graded.get("log", "")
     if not graded["success"]:
-        result.error = _last_line(graded.get("error", "")) or "nbgrader autograde failed"
+        result.error = _reason(graded) or "nbgrader autograde failed"
         return
     fed_back = api.generate_feedback(assignment, student, force=True)
     result.log += fed_back.get("log", "")
     if not fed_back["success"]:
-        result.error = "feedback: " + (_last_line(fed_back.get("error", "")) or "nbgrader generate_feedback failed")
+        result.error = "feedback: " + (_reason(fed_back) or "nbgrader generate_feedback failed")
         return
 
     with Gradebook(db_url, bundle.course_id) as gb:
@@ -235,6 +253,12 @@ def _stderr_to(path):
         os.close(saved)
 
 
-def _last_line(text):
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1].strip() if lines else ""
+_EXCEPTION_LINE = re.compile(r"^\s*([\w.]+(Error|Exception)): (.+)$")
+
+
+def _reason(outcome):
+    """The most telling line of a failed nbgrader run: its last exception message that is
+    not nbgrader's generic "see the above traceback"."""
+    lines = f"{outcome.get('log', '')}\n{outcome.get('error', '')}".splitlines()
+    found = [line.strip() for line in lines if _EXCEPTION_LINE.match(line) and "above traceback" not in line]
+    return found[-1][:300] if found else ""

@@ -1,0 +1,170 @@
+"""Compare how long grading a whole class takes with stock nbgrader and with grade-class.
+
+The same --count submissions (the test corpus cycled with distinct student ids)
+are graded three times, each time in a fresh scratch course of its own (its own
+`nbgrader generate_assignment`, its own SQLite gradebook, the same
+.gc_grader_secret, so the judge draws the same hidden inputs):
+1. stock nbgrader, serially: `nbgrader autograde`, then `generate_feedback` and
+   `export`. grade-class does all three, so "autograde + feedback + export" is the
+   fair comparison; "autograde" alone is printed as well;
+2. `python -m gc_grader.grade_class --workers 1`;
+3. `python -m gc_grader.grade_class --workers 2`.
+Every figure is the wall-clock time of whole commands, start-up (and the Dask
+cluster's) included. The point is to see what the parallel command costs or saves
+against what an instructor would otherwise run, and that it grades alike: the last
+line compares every student's total score across the three gradebooks.
+
+The corpus submissions that run into the per-cell timeout by design (endless_loop,
+sleeps) are left out: their time is the timeout's, and would swamp every figure.
+It prints figures; it asserts nothing.
+
+    .venv/bin/python benchmarks/grade_class_seconds.py [--count N] [--keep DIR]
+"""
+
+import argparse
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT)]      # the tests' plumbing and the helper modules
+from autograde_seconds import SLOW_BY_DESIGN  # noqa: E402  (this folder is on sys.path when run as a script)
+from course import ASSIGNMENT, check_submissions, make_scratch_course, nbgrader, tool_env  # noqa: E402
+from submissions import Submission, corpus  # noqa: E402
+
+FULL_SIZE = 100
+WAYS = ("stock", "workers-1", "workers-2")
+
+
+def the_batch(count):
+    """``count`` submissions: the corpus without the slow ones, cycled, each with its own student id."""
+    recipes = [recipe for recipe in corpus() if recipe.student not in SLOW_BY_DESIGN]
+    return [Submission(**{**recipes[i % len(recipes)].__dict__, "student": f"{recipes[i % len(recipes)].student}-{i}"})
+            for i in range(count)]
+
+
+def build_courses(root, batch, secret):
+    """One scratch course per way, with identical submitted/ folders and the same secret."""
+    courses = {}
+    for way in WAYS:
+        course = make_scratch_course(root / way)
+        (course / ".gc_grader_secret").write_text(secret)
+        nbgrader(course, "generate_assignment", ASSIGNMENT)
+        courses[way] = course
+    first = courses[WAYS[0]]
+    for submission in batch:
+        submission.place(first)
+    check_submissions(first)          # e.g. copies a renamed notebook to the released name
+    for way in WAYS[1:]:
+        shutil.copytree(first / "submitted", courses[way] / "submitted", symlinks=True)
+    return courses
+
+
+def stock(course):
+    """(seconds of `nbgrader autograde`, seconds of autograde + generate_feedback + export)."""
+    start = time.perf_counter()
+    nbgrader(course, "autograde", ASSIGNMENT, timeout=None)
+    autograde = time.perf_counter() - start
+    nbgrader(course, "generate_feedback", ASSIGNMENT, timeout=None)
+    nbgrader(course, "export", timeout=None)
+    return autograde, time.perf_counter() - start
+
+
+def grade_class(course, workers, log):
+    """Seconds of the project's command on ``course`` with a local cluster of ``workers``."""
+    command = [sys.executable, "-m", "gc_grader.grade_class", ASSIGNMENT,
+               "--workers", str(workers), "--course", str(course)]
+    start = time.perf_counter()
+    proc = subprocess.run(command, cwd=course, env=tool_env(), capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    log.write_text(f"$ {' '.join(command)}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}")
+    if proc.returncode != 0:
+        raise SystemExit(f"grade-class --workers {workers} exited {proc.returncode}; its output is in {log}\n"
+                         f"{proc.stderr.strip()[-3000:]}")
+    return seconds
+
+
+def total_scores(course, students):
+    """{student: total score in this course's gradebook, or None when it has no submission}."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    totals = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for student in students:
+            try:
+                submission = gb.find_submission(ASSIGNMENT, student)
+            except MissingEntry:
+                totals[student] = None
+                continue
+            totals[student] = sum(grade.score for notebook in submission.notebooks for grade in notebook.grades)
+    return totals
+
+
+def run(root, batch, count):
+    secret = secrets.token_hex(16) + "\n"
+    courses = build_courses(root, batch, secret)
+    seconds = {}
+    seconds["stock autograde"], seconds["stock autograde+feedback+export"] = stock(courses["stock"])
+    for workers in (1, 2):
+        way = f"workers-{workers}"
+        seconds[f"grade-class --workers {workers}"] = grade_class(courses[way], workers, root / f"{way}.log")
+
+    width = max(map(len, seconds))
+    for label, value in seconds.items():
+        note = {"stock autograde": "  (autograde alone: less than grade-class does)",
+                "stock autograde+feedback+export": "  (the same work as grade-class: the fair comparison)"}
+        print(f"{label:<{width}}  {value:7.1f} s  {value / count:6.2f} s per submission{note.get(label, '')}")
+    print("speed-up of grade-class against stock (stock seconds / grade-class seconds):")
+    for workers in (1, 2):
+        mine = seconds[f"grade-class --workers {workers}"]
+        print(f"  --workers {workers}: {seconds['stock autograde+feedback+export'] / mine:.2f}x against "
+              f"autograde+feedback+export, {seconds['stock autograde'] / mine:.2f}x against autograde alone")
+
+    students = [submission.student for submission in batch]
+    totals = {way: total_scores(course, students) for way, course in courses.items()}
+    differ = [student for student in students
+              if len({None if totals[way][student] is None else round(totals[way][student], 6) for way in WAYS}) != 1]
+    print(f"consistency: {count - len(differ)} of {count} students have the same total score in all three gradebooks"
+          + ("" if not differ else "; these differ (" + ", ".join(WAYS) + "):"))
+    for student in differ:
+        print(f"  {student}: " + ", ".join(str(totals[way][student]) for way in WAYS))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=FULL_SIZE,
+                        help=f"submissions in the batch (default and minimum: {FULL_SIZE})")
+    parser.add_argument("--allow-small", action="store_true",
+                        help=f"allow --count below {FULL_SIZE}, to try the benchmark out")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="build the scratch courses in DIR (new or empty) and keep them, with grade-class's logs")
+    args = parser.parse_args()
+    if args.count < 1:
+        parser.error("--count must be at least 1")
+    if args.count < FULL_SIZE and not args.allow_small:
+        parser.error(f"--count below {FULL_SIZE} gives figures dominated by start-up; add --allow-small to try it out")
+    if args.keep and args.keep.exists() and (not args.keep.is_dir() or any(args.keep.iterdir())):
+        parser.error(f"--keep: {args.keep} exists and is not an empty folder")
+
+    batch = the_batch(args.count)
+    print(f"N: {args.count} submissions (the test corpus cycled, one student id each; left out: "
+          f"{', '.join(sorted(SLOW_BY_DESIGN))}, which run into the 30 s cell timeout by design and would make "
+          f"every figure the timeout's)")
+    print(f"cores: {os.cpu_count()}")
+    sys.stdout.flush()
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        run(args.keep.resolve(), batch, args.count)
+        print(f"kept: {args.keep.resolve()}/{{{','.join(WAYS)}}} and grade-class's logs beside them")
+    else:
+        with tempfile.TemporaryDirectory(prefix="gc_grade_class_bench_") as root:
+            run(Path(root), batch, args.count)
+
+
+if __name__ == "__main__":
+    main()

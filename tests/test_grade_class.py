@@ -1,0 +1,306 @@
+"""grade-class end to end: real nbgrader, real Dask workers, real gradebooks (SQLite and a
+scratch PostgreSQL server), and the faults an instructor meets: a worker that dies,
+a run that is killed, a second run over the same submissions.
+"""
+
+import csv
+import dataclasses
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+
+from course import ASSIGNMENT, NOTEBOOK, POINTS, make_scratch_course, nbgrader, points_by_exercise, tool_env
+from postgres import postgres_server
+from submissions import corpus
+
+RECIPES = {s.student: s for s in corpus()}
+
+
+def pick(*names):
+    """Corpus submissions, renamed for an LMS: a student id there has no underscore."""
+    return [dataclasses.replace(RECIPES[name], student=name.replace("_", "-")) for name in names]
+
+
+CLASS = pick("correct", "blank", "fp_wrong", "gc_one_sided", "gcn_no_copy", "syntax_error")
+BROKEN = "truncated"      # uploads half a notebook: cannot be graded, must be reported
+
+
+def course_for(tmp_path, db_url=None):
+    course = make_scratch_course(tmp_path / "course")
+    nbgrader(course, "generate_assignment", ASSIGNMENT, *([f"--db={db_url}"] if db_url else []))
+    return course
+
+
+def grade_class(course, *args, timeout=600, check=True):
+    proc = subprocess.run([sys.executable, "-m", "gc_grader.grade_class", ASSIGNMENT, *map(str, args)],
+                          cwd=course, env=tool_env(), capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"grade-class exited {proc.returncode}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}")
+    return proc
+
+
+def lms_download(course, submissions, broken=()):
+    """What an LMS hands out: one zip of files named <student id>_<notebook>."""
+    archive = course / "downloaded" / ASSIGNMENT / "archive"
+    archive.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(archive / "submissions.zip", "w") as bundle:
+        for submission in submissions:
+            bundle.writestr(f"{submission.student}_{NOTEBOOK}.ipynb", nbformat.writes(submission.notebook()))
+        for student in broken:
+            bundle.writestr(f"{student}_{NOTEBOOK}.ipynb", '{"cells": [')
+
+
+def place_all(course, submissions):
+    for submission in submissions:
+        submission.place(course)
+
+
+def assert_points(course, submissions, db_url=None):
+    for submission in submissions:
+        assert points_by_exercise(course, submission.student, db_url) == submission.expected_points(), \
+            submission.description
+
+
+def every_recorded_grade(db_url):
+    """student -> [auto_score of every grade cell], for every submission in the gradebook."""
+    from nbgrader.api import Gradebook
+    with Gradebook(db_url) as gb:
+        return {submission.student_id: [grade.auto_score for nb in submission.notebooks for grade in nb.grades]
+                for submission in gb.assignment_submissions(ASSIGNMENT)}
+
+
+# --- SQLite, submissions from an LMS download --------------------------------------------------
+
+@pytest.fixture(scope="module")
+def zip_course(tmp_path_factory):
+    course = course_for(tmp_path_factory.mktemp("zip"))
+    lms_download(course, CLASS, broken=[BROKEN])
+    first = grade_class(course, "--collect", "zip", "--workers", 2)
+    return course, first
+
+
+def test_a_class_from_an_lms_download_gets_exactly_its_points(zip_course):
+    course, first = zip_course
+    assert f"grade-class: {len(CLASS) + 1} to grade, 0 already graded" in first.stdout
+    assert_points(course, CLASS)
+    for submission in CLASS:
+        assert (course / "feedback" / submission.student / ASSIGNMENT / f"{NOTEBOOK}.html").is_file()
+    with open(course / "grades.csv") as table:
+        rows = {row["student_id"]: float(row["score"]) for row in csv.DictReader(table)}
+    assert rows == {s.student: float(sum(s.expected_points().values())) for s in CLASS}
+
+
+def test_the_progress_bar_runs_to_the_end(zip_course):
+    _, first = zip_course
+    assert "grading:" in first.stderr and f"{len(CLASS) + 1}/{len(CLASS) + 1}" in first.stderr
+    # Kernel banners and database warnings stay out of the instructor's terminal.
+    assert "SAWarning" not in first.stderr and "IPKernelApp" not in first.stderr
+
+
+def test_the_summary_table_counts_each_exercise(zip_course):
+    course, first = zip_course
+    summary = (course / "reports" / ASSIGNMENT / "summary.txt").read_text()
+    assert summary.strip() in first.stdout
+    lines = summary.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.split()[:1] == ["exercise"])
+    assert lines[header].split() == ["exercise", "points", "mean", "full", "zero"]
+    table = lines[header + 1:lines.index("", header)]
+    rows = {line.split()[0]: line.split()[1:] for line in table}
+    assert set(rows) == {*POINTS, "total"}
+    for exercise, top in POINTS.items():
+        got = [s.expected_points()[exercise] for s in CLASS]
+        points, mean, full, zero = rows[exercise]
+        assert float(points) == top
+        assert float(mean) == pytest.approx(sum(got) / len(got), abs=0.05)
+        assert (int(full), int(zero)) == (got.count(top), got.count(0)), exercise
+    totals = [sum(s.expected_points().values()) for s in CLASS]
+    assert float(rows["total"][1]) == pytest.approx(sum(totals) / len(totals), abs=0.05)
+
+
+def test_failures_are_listed_with_their_reason(zip_course):
+    course, first = zip_course
+    summary = (course / "reports" / ASSIGNMENT / "summary.txt").read_text()
+    failures = summary.split("Failures (1):")[1]
+    assert f"{BROKEN}: {NOTEBOOK}.ipynb is not a valid notebook file" in failures
+    # Why points were lost, in the hidden tests' own words.
+    reasons = summary.split("Why points were lost")[1]
+    assert "forward_propagation x" in reasons and "gradient_check x" in reasons
+
+
+def test_the_score_distribution_is_a_png_of_the_class(zip_course):
+    import matplotlib.image
+    course, _ = zip_course
+    path = course / "reports" / ASSIGNMENT / "score_distribution.png"
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    height, width, _ = matplotlib.image.imread(path).shape
+    assert width >= 600 and height >= 300
+
+
+def test_a_second_run_grades_only_what_is_new_unless_forced(zip_course):
+    course, _ = zip_course
+    graded = course / "autograded" / "correct" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    before = graded.stat().st_mtime_ns
+    again = grade_class(course, "--collect", "zip", "--workers", 2)
+    # Only the broken upload, which never got graded, is tried again.
+    assert f"grade-class: 1 to grade, {len(CLASS)} already graded and unchanged" in again.stdout
+    assert graded.stat().st_mtime_ns == before
+
+    # One student uploads again, now with every answer right.
+    resubmitted = dataclasses.replace(RECIPES["correct"], student="blank")
+    lms_download(course, [resubmitted, *(s for s in CLASS if s.student != "blank")], broken=[BROKEN])
+    third = grade_class(course, "--collect", "zip", "--workers", 2)
+    assert f"grade-class: 2 to grade, {len(CLASS) - 1} already graded and unchanged" in third.stdout
+    assert sum(points_by_exercise(course, "blank").values()) == 100
+    assert graded.stat().st_mtime_ns == before
+
+    forced = grade_class(course, "--workers", 2, "--force")
+    assert f"grade-class: {len(CLASS) + 1} to grade, 0 already graded" in forced.stdout
+    assert graded.stat().st_mtime_ns != before
+    assert sum(points_by_exercise(course, "blank").values()) == 100
+
+
+def test_submissions_collected_from_the_exchange(tmp_path):
+    course = course_for(tmp_path)
+    exchange = tmp_path / "exchange"
+    exchange.mkdir()
+    exchange.chmod(0o777)
+    with open(course / "nbgrader_config.py", "a") as config:
+        config.write(f"\nc.Exchange.root = {str(exchange)!r}\n")
+    nbgrader(course, "release_assignment", ASSIGNMENT)
+    students = pick("correct", "gc_eps")
+    for submission in students:
+        home = tmp_path / "students" / submission.student
+        home.mkdir(parents=True)
+        (home / "nbgrader_config.py").write_text(
+            f"c = get_config()\nc.Exchange.root = {str(exchange)!r}\nc.CourseDirectory.course_id = 'gradient-checking'\n")
+        nbgrader(home, "fetch_assignment", ASSIGNMENT)
+        nbformat.write(submission.notebook(), str(home / ASSIGNMENT / f"{NOTEBOOK}.ipynb"))
+        nbgrader(home, "submit", ASSIGNMENT, "--student", submission.student)
+    run = grade_class(course, "--collect", "exchange", "--workers", 1)
+    assert "grade-class: 2 to grade" in run.stdout
+    assert_points(course, students)
+    assert (course / "submitted" / "gc-eps" / ASSIGNMENT / "timestamp.txt").is_file()
+
+
+def test_bad_arguments_get_a_clear_message(tmp_path):
+    course = make_scratch_course(tmp_path / "course")
+    no_assignment = grade_class(course, check=False)
+    assert no_assignment.returncode != 0
+    assert f"the gradebook has no assignment {ASSIGNMENT!r}" in no_assignment.stderr
+    no_download = grade_class(course, "--collect", "zip", check=False)
+    assert "put the LMS download" in no_download.stderr
+    assert "--workers must be at least 1" in grade_class(course, "--workers", 0, check=False).stderr
+
+
+# --- PostgreSQL, with faults ---------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def postgres(tmp_path_factory):
+    with postgres_server(tmp_path_factory.mktemp("pg")) as server:
+        yield server
+
+
+def busy_worker(workers):
+    """A worker process that is grading right now (it has a kernel running), or None."""
+    for worker in workers:
+        try:
+            if any("ipykernel" in " ".join(child.cmdline()) for child in worker.children(recursive=True)):
+                return worker
+        except psutil.NoSuchProcess:
+            continue
+    return None
+
+
+def kill_tree(process):
+    family = [process, *process.children(recursive=True)]
+    for member in family:
+        try:
+            member.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(family, timeout=30)
+
+
+def test_a_worker_killed_mid_batch_loses_nothing(tmp_path, postgres):
+    """On a cluster given by address: one worker dies while grading; its student is graded again."""
+    db_url = postgres.create_database("killed_worker")
+    course = course_for(tmp_path, db_url)
+    place_all(course, CLASS)
+    scheduler_file = tmp_path / "scheduler.json"
+    dask = Path(sys.executable).parent / "dask"
+    env = tool_env()
+    scheduler = subprocess.Popen([dask, "scheduler", "--scheduler-file", scheduler_file, "--no-dashboard",
+                                  "--host", "127.0.0.1", "--port", "0"], env=env, cwd=tmp_path,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers = None
+    try:
+        for _ in range(300):
+            if scheduler_file.exists() and scheduler_file.read_text().strip():
+                break
+            time.sleep(0.1)
+        address = json.loads(scheduler_file.read_text())["address"]
+        workers = subprocess.Popen([dask, "worker", address, "--nworkers", "2", "--nthreads", "1",
+                                    "--no-dashboard"], env=env, cwd=tmp_path,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        command = subprocess.Popen([sys.executable, "-m", "gc_grader.grade_class", ASSIGNMENT,
+                                    "--scheduler", address, "--db", db_url], cwd=course, env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        victim, deadline = None, time.monotonic() + 300
+        while victim is None and command.poll() is None and time.monotonic() < deadline:
+            victim = busy_worker(psutil.Process(workers.pid).children())
+            time.sleep(0.05)
+        assert victim is not None, "no worker was ever seen grading"
+        kill_tree(victim)
+        out, err = command.communicate(timeout=600)
+        assert command.returncode == 0, out + err
+    finally:
+        for process in (workers, scheduler):
+            if process is not None:
+                kill_tree(psutil.Process(process.pid)) if process.poll() is None else None
+    assert f"graded now {len(CLASS)}, already up to date 0, failed 0" in out
+    assert_points(course, CLASS, db_url)
+
+
+def test_a_killed_run_leaves_no_half_written_grades(tmp_path, postgres):
+    db_url = postgres.create_database("killed_run")
+    course = course_for(tmp_path, db_url)
+    place_all(course, CLASS)
+    command = subprocess.Popen([sys.executable, "-m", "gc_grader.grade_class", ASSIGNMENT, "--workers", "2",
+                                "--db", db_url], cwd=course, env=tool_env(), start_new_session=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 300
+        while not every_recorded_grade(db_url) and command.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert command.poll() is None, "the run finished before it could be killed"
+        family = [psutil.Process(command.pid), *psutil.Process(command.pid).children(recursive=True)]
+        os.killpg(command.pid, signal.SIGKILL)
+        for member in family:                      # kernels run in sessions of their own
+            try:
+                member.kill()
+            except psutil.NoSuchProcess:
+                pass
+    finally:
+        command.wait(timeout=60)
+    recorded = every_recorded_grade(db_url)
+    assert 1 <= len(recorded) < len(CLASS)
+    for student, scores in recorded.items():
+        assert None not in scores, f"{student} was left half graded: {scores}"
+    by_name = {s.student: s for s in CLASS}
+    assert_points(course, [by_name[student] for student in recorded], db_url)
+
+    again = grade_class(course, "--workers", 2, "--db", db_url)
+    to_grade, up_to_date = map(int, re.search(r"grade-class: (\d+) to grade, (\d+) already graded", again.stdout).groups())
+    assert to_grade + up_to_date == len(CLASS) and up_to_date <= len(recorded)
+    assert_points(course, CLASS, db_url)
+    assert f"{len(CLASS)} submissions in the gradebook" in again.stdout
