@@ -45,18 +45,25 @@ def graded_mark(course, assignment, student):
 
 
 def plan(gb, course, assignment, force=False):
-    """(jobs to grade, students up to date): a submission is up to date when this command
-    graded exactly these files before and the gradebook holds its grades."""
-    jobs, up_to_date = [], []
+    """(students to grade, students up to date): a submission is up to date when this
+    command graded exactly these files before and the gradebook holds its grades."""
+    to_grade, up_to_date = [], []
     graded = {submission.student_id for submission in gb.assignment_submissions(assignment)}
     for student in submitted_students(course, assignment):
         files = read_tree(Path(course) / "submitted" / student / assignment)
-        mark = fingerprint(files)
-        if not force and student in graded and graded_mark(course, assignment, student) == mark:
+        if not force and student in graded and graded_mark(course, assignment, student) == fingerprint(files):
             up_to_date.append(student)
-            continue
-        jobs.append(Job(student, mark, files, _student_fields(gb, student), _extension_seconds(gb, assignment, student)))
-    return jobs, up_to_date
+        else:
+            to_grade.append(student)
+    return to_grade, up_to_date
+
+
+def job_for(gb, course, assignment, student):
+    """One student's grading job, read from disk when it is handed to a worker (not before:
+    a class of thousands is never held in memory at once)."""
+    files = read_tree(Path(course) / "submitted" / student / assignment)
+    return Job(student, fingerprint(files), files, _student_fields(gb, student),
+               _extension_seconds(gb, assignment, student))
 
 
 def _student_fields(gb, student):

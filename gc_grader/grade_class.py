@@ -20,6 +20,7 @@ configuration's `CourseDirectory.db_url` names another (PostgreSQL, for instance
 
 import argparse
 import logging
+import math
 import os
 import subprocess
 import sys
@@ -45,6 +46,9 @@ def parse_args(argv):
                        help="grade on an existing Dask cluster, e.g. tcp://10.0.0.5:8786; its workers need "
                             "this course's Python environment, with one thread each (dask worker --nthreads 1)")
     parser.add_argument("--db", metavar="URL", help="gradebook database URL (default: the course's db_url)")
+    parser.add_argument("--batch", type=int, default=4,
+                        help="students per nbgrader run on a worker (default 4): larger saves start-up "
+                             "time, smaller gives a finer progress bar and less to redo if a worker dies")
     parser.add_argument("--force", action="store_true",
                         help="grade every submission again, even those already graded")
     parser.add_argument("--reports", type=Path,
@@ -52,6 +56,8 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error("--workers must be at least 1")
+    if args.batch < 1:
+        parser.error("--batch must be at least 1")
     return args
 
 
@@ -140,40 +146,66 @@ def start_client(args):
     return Client(cluster), cluster
 
 
-def grade(args, course, gb, jobs, failures):
-    """Grade ``jobs`` on the cluster; record each result as it arrives. Returns students graded."""
+def batches(students, batch, workers):
+    """Split ``students`` into batches of at most ``batch``, small enough that every worker
+    gets at least two when the class is small."""
+    size = max(1, min(batch, math.ceil(len(students) / (2 * max(1, workers)))))
+    return [students[i:i + size] for i in range(0, len(students), size)]
+
+
+def grade(args, course, gb, students, failures):
+    """Grade ``students`` on the cluster; record each result as it arrives. Returns those graded.
+
+    Only a few batches per worker are in flight at a time, each read from disk just
+    before it is handed out, so memory does not grow with the size of the class.
+    """
     from distributed import as_completed
     from tqdm import tqdm
 
-    from gc_grader.class_gradebook import place_files, record_grades
-    from gc_grader.grading_task import grade_student
+    from gc_grader.class_gradebook import job_for, place_files, record_grades
+    from gc_grader.grading_task import grade_students
 
     client, cluster = start_client(args)
-    futures, graded, own_feedback = [], [], []
+    in_flight, graded, own_feedback = {}, [], []
     try:
         bundle = client.submit(same_bundle, course_bundle(course, args.assignment), pure=False)
-        futures = [client.submit(grade_student, bundle, job, pure=False, key=f"grade-{job.student}-{job.fingerprint[:12]}")
-                   for job in jobs]
-        by_key = {future.key: job for future, job in zip(futures, jobs)}
-        with tqdm(total=len(jobs), unit="student", desc="grading", file=sys.stderr, mininterval=0.5) as bar:
-            for future in as_completed(futures):
-                job = by_key[future.key]
+        workers = len(client.scheduler_info()["workers"])
+        waiting = iter(batches(students, args.batch, workers))
+        running = as_completed()
+
+        def hand_out():
+            batch = next(waiting, None)
+            if batch is not None:
+                jobs = [job_for(gb, course.root, args.assignment, student) for student in batch]
+                future = client.submit(grade_students, bundle, jobs, pure=False,
+                                       key=f"grade-{jobs[0].student}-{jobs[0].fingerprint[:12]}-{len(jobs)}")
+                in_flight[future.key] = future, jobs
+                running.add(future)
+
+        for _ in range(2 * max(1, workers) + 1):
+            hand_out()
+        with tqdm(total=len(students), unit="student", desc="grading", file=sys.stderr, mininterval=0.5) as bar:
+            for future in running:
+                _, jobs = in_flight.pop(future.key)
+                hand_out()
                 try:
-                    result = future.result()
-                except Exception as error:  # KilledWorker: the worker died grading it, again and again
-                    failures.setdefault(job.student, f"not graded: {type(error).__name__}: {error}")
-                    bar.update()
+                    results = future.result()
+                except Exception as error:  # KilledWorker: workers died grading it, again and again
+                    for job in jobs:
+                        failures.setdefault(job.student, f"not graded: {type(error).__name__}: {error}")
+                    bar.update(len(jobs))
                     continue
-                if result.ok:
-                    if record_grades(gb, args.assignment, result):
-                        own_feedback.append(result.student)
-                    place_files(course.root, args.assignment, result)
-                    graded.append(result.student)
-                else:
-                    failures.setdefault(job.student, f"not graded: {result.error}")
-                bar.update()
+                for result in results:
+                    if result.ok:
+                        if record_grades(gb, args.assignment, result):
+                            own_feedback.append(result.student)
+                        place_files(course.root, args.assignment, result)
+                        graded.append(result.student)
+                    else:
+                        failures.setdefault(result.student, f"not graded: {result.error}")
+                    bar.update()
     finally:
-        client.cancel(futures)
+        client.cancel([future for future, _ in in_flight.values()])
         client.close()
         if cluster is not None:
             cluster.close()
@@ -231,11 +263,11 @@ def main(argv=None):
         except Exception:
             raise SystemExit(f"grade-class: the gradebook has no assignment {args.assignment!r}; "
                              f"run `nbgrader generate_assignment {args.assignment}` first")
-        jobs, up_to_date = plan(gb, course.root, args.assignment, force=args.force)
-        print(f"grade-class: {len(jobs)} to grade, {len(up_to_date)} already graded and unchanged"
+        students, up_to_date = plan(gb, course.root, args.assignment, force=args.force)
+        print(f"grade-class: {len(students)} to grade, {len(up_to_date)} already graded and unchanged"
               + ("" if args.force or not up_to_date else " (--force grades them again)"))
         try:
-            graded = grade(args, course, gb, jobs, failures) if jobs else []
+            graded = grade(args, course, gb, students, failures) if students else []
         except KeyboardInterrupt:
             print("\ngrade-class: interrupted. Every student whose grading finished is in the gradebook; "
                   "the others are untouched: run the same command again to grade them.", file=sys.stderr)

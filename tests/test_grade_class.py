@@ -163,10 +163,21 @@ def test_a_second_run_grades_only_what_is_new_unless_forced(zip_course):
     assert sum(points_by_exercise(course, "blank").values()) == 100
     assert graded.stat().st_mtime_ns == before
 
+    # A grader overrides one score by hand; grading again keeps it, as nbgrader does.
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        gb.find_grade("gradient_check_tests", NOTEBOOK, ASSIGNMENT, "correct").manual_score = 27
+        gb.db.commit()
     forced = grade_class(course, "--workers", 2, "--force")
     assert f"grade-class: {len(CLASS) + 1} to grade, 0 already graded" in forced.stdout
     assert graded.stat().st_mtime_ns != before
     assert sum(points_by_exercise(course, "blank").values()) == 100
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        grade = gb.find_grade("gradient_check_tests", NOTEBOOK, ASSIGNMENT, "correct")
+        assert (grade.auto_score, grade.manual_score, grade.needs_manual_grade) == (30, 27, True)
+    feedback = (course / "feedback" / "correct" / ASSIGNMENT / f"{NOTEBOOK}.html").read_text()
+    # 100 - 30 + 27: the total comes from the instructor's gradebook, not the worker's.
+    assert re.search(r"\b97(\.0+)?\s*/\s*100", re.sub(r"<[^>]+>", " ", feedback)), "manual score missing"
 
 
 def test_submissions_collected_from_the_exchange(tmp_path):
