@@ -8,11 +8,11 @@ Steps, each one nbgrader's own:
    from an LMS download), unless they are already in submitted/;
 2. check them (gc_grader.check_submissions: renamed and broken notebooks);
 3. grade every new or changed submission on Dask workers, each one running nbgrader's
-   autograde and generate_feedback for its student (gc_grader.grading_task). This
-   process alone writes the results into the gradebook and the course directory
-   (gc_grader.class_gradebook);
-4. `nbgrader export` to grades.csv; then a summary per exercise on screen and in
-   reports/<assignment>/, with the score distribution as a PNG.
+   autograde and generate_feedback over a few students at a time (gc_grader.grading_task).
+   This process alone writes the results into the gradebook and the course directory
+   (gc_grader.class_gradebook), one student at a time;
+4. nbgrader's export to grades.csv; then a summary per exercise on screen and in
+   reports/<assignment>/, with the score distribution as a PNG (gc_grader.class_report).
 
 The gradebook is nbgrader's: SQLite in the course root unless `--db` or the course
 configuration's `CourseDirectory.db_url` names another (PostgreSQL, for instance).
@@ -140,7 +140,10 @@ def start_client(args):
     from distributed import Client, LocalCluster
 
     if args.scheduler:
-        return Client(args.scheduler, timeout="30s"), None
+        try:
+            return Client(args.scheduler, timeout="30s"), None
+        except (OSError, TimeoutError, ValueError) as error:
+            raise SystemExit(f"grade-class: cannot reach the Dask scheduler at {args.scheduler}: {error}")
     cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
                            dashboard_address=None, silence_logs=logging.ERROR)
     return Client(cluster), cluster
@@ -196,13 +199,16 @@ def grade(args, course, gb, students, failures):
                     bar.update(len(jobs))
                     continue
                 for result in results:
-                    if result.ok:
-                        if record_grades(gb, args.assignment, result):
-                            own_feedback.append(result.student)
-                        place_files(course.root, args.assignment, result)
-                        graded.append(result.student)
-                    else:
+                    if not result.ok:
                         failures.setdefault(result.student, f"not graded: {result.error}")
+                    else:
+                        try:
+                            if record_grades(gb, args.assignment, result):
+                                own_feedback.append(result.student)
+                            place_files(course.root, args.assignment, result)
+                            graded.append(result.student)
+                        except Exception as error:  # the gradebook or the disk refused: say so, go on
+                            failures[result.student] = f"graded but not recorded: {type(error).__name__}: {error}"
                     bar.update()
     finally:
         client.cancel([future for future, _ in in_flight.values()])
@@ -243,7 +249,7 @@ def main(argv=None):
     # nbgrader runs `alembic` and `jupyter` from this environment's bin/ (workers inherit it).
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     os.environ.pop("NBGRADER_EXECUTION", None)
-    from nbgrader.api import Gradebook
+    from nbgrader.api import Gradebook, MissingEntry
 
     from gc_grader.class_gradebook import clear_work_dir, plan
 
@@ -257,10 +263,14 @@ def main(argv=None):
     collect(course, args.assignment, args.collect)
     failures = check(course, args.assignment)
     clear_work_dir(course.root)
-    with Gradebook(course.db_url, course.course_id) as gb:
+    try:
+        gradebook = Gradebook(course.db_url, course.course_id)
+    except Exception as error:
+        raise SystemExit(f"grade-class: cannot open the gradebook {course.db_url}: {type(error).__name__}: {error}")
+    with gradebook as gb:
         try:
             gb.find_assignment(args.assignment)
-        except Exception:
+        except MissingEntry:
             raise SystemExit(f"grade-class: the gradebook has no assignment {args.assignment!r}; "
                              f"run `nbgrader generate_assignment {args.assignment}` first")
         students, up_to_date = plan(gb, course.root, args.assignment, force=args.force)

@@ -211,6 +211,11 @@ def test_bad_arguments_get_a_clear_message(tmp_path):
     no_download = grade_class(course, "--collect", "zip", check=False)
     assert "put the LMS download" in no_download.stderr
     assert "--workers must be at least 1" in grade_class(course, "--workers", 0, check=False).stderr
+    unreachable = grade_class(course, "--db", "postgresql://grader@127.0.0.1:1/gradebook", check=False)
+    assert "cannot open the gradebook postgresql://grader@127.0.0.1:1/gradebook" in unreachable.stderr
+    assert "no course directory" in grade_class(course, "--course", tmp_path / "nowhere", check=False).stderr
+    # Nothing was written into the course by the refused runs.
+    assert not (course / "grades.csv").exists() and not (course / "reports").exists()
 
 
 # --- PostgreSQL, with faults ---------------------------------------------------------------------
