@@ -1,14 +1,17 @@
 """The instructor's side of grading a class: what needs grading, and how one student's
 results go into the gradebook and the course directory.
 
-Only one process, the coordinator, ever writes here. A student's grades go in as
-one database transaction, so an interrupted run leaves every student either fully
-graded or untouched. The graded files go in after that transaction. Last comes a
-record of which submission was graded (its fingerprint); a student without that
-record is graded again on the next run.
+Only one process, the coordinator, ever writes here (a lock keeps a second run out).
+A student's grades go in as one database transaction, so an interrupted run leaves
+every student either fully graded or untouched. The graded files go in after that
+transaction. Last comes the graded mark: the fingerprint of the submission and of
+what it was graded with. A student without a matching mark is graded again on the
+next run.
 """
 
+import fcntl
 import hashlib
+import os
 import shutil
 import warnings
 from contextlib import contextmanager
@@ -26,10 +29,10 @@ WORK_DIR = ".grade-class"
 
 
 def fingerprint(files):
-    """A digest of a submission: its file names and contents (timestamp.txt included)."""
+    """A digest of {file name: bytes}, e.g. a submission (timestamp.txt included)."""
     digest = hashlib.sha256()
     for name in sorted(files):
-        digest.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+        digest.update(os.fsencode(name) + b"\0" + hashlib.sha256(files[name]).digest())
     return digest.hexdigest()
 
 
@@ -44,25 +47,39 @@ def graded_mark(course, assignment, student):
     return mark.read_text().strip() if mark.is_file() else None
 
 
-def plan(gb, course, assignment, force=False):
-    """(students to grade, students up to date): a submission is up to date when this
-    command graded exactly these files before and the gradebook holds its grades."""
-    to_grade, up_to_date = [], []
+def submission_files(course, assignment, student):
+    """The files a student submitted, symbolic links left out (see read_tree)."""
+    return read_tree(Path(course) / "submitted" / student / assignment, follow_links=False)
+
+
+def plan(gb, course, assignment, grading, force=False):
+    """(students to grade, students up to date, {student: why it cannot be read}).
+
+    A submission is up to date when this command graded exactly these files, with
+    exactly this ``grading`` (the fingerprint of the course bundle: configuration,
+    source files, tests), and the gradebook holds its grades.
+    """
+    to_grade, up_to_date, unreadable = [], [], {}
     graded = {submission.student_id for submission in gb.assignment_submissions(assignment)}
     for student in submitted_students(course, assignment):
-        files = read_tree(Path(course) / "submitted" / student / assignment)
-        if not force and student in graded and graded_mark(course, assignment, student) == fingerprint(files):
+        try:
+            files = submission_files(course, assignment, student)
+        except OSError as error:
+            unreadable[student] = f"not graded: its files cannot be read ({error})"
+            continue
+        mark = f"{fingerprint(files)} {grading}"
+        if not force and student in graded and graded_mark(course, assignment, student) == mark:
             up_to_date.append(student)
         else:
             to_grade.append(student)
-    return to_grade, up_to_date
+    return to_grade, up_to_date, unreadable
 
 
-def job_for(gb, course, assignment, student):
+def job_for(gb, course, assignment, student, grading):
     """One student's grading job, read from disk when it is handed to a worker (not before:
     a class of thousands is never held in memory at once)."""
-    files = read_tree(Path(course) / "submitted" / student / assignment)
-    return Job(student, fingerprint(files), files, _student_fields(gb, student),
+    files = submission_files(course, assignment, student)
+    return Job(student, f"{fingerprint(files)} {grading}", files, _student_fields(gb, student),
                _extension_seconds(gb, assignment, student))
 
 
@@ -95,12 +112,12 @@ def one_transaction(gb):
     session.commit = session.flush
     try:
         yield gb
+        del session.commit
+        session.commit()
     except BaseException:
+        session.__dict__.pop("commit", None)
         session.rollback()
         raise
-    finally:
-        del session.commit
-    session.commit()
 
 
 def record_grades(gb, assignment, result):
@@ -137,20 +154,24 @@ def record_grades(gb, assignment, result):
     return manual
 
 
+def forget_mark(course, assignment, student):
+    """Drop a student's graded mark before their grades change: if the run stops before the
+    new mark is written, the student is graded again rather than counted up to date."""
+    (Path(course) / "autograded" / student / assignment / GRADED_MARK).unlink(missing_ok=True)
+
+
 def place_files(course, assignment, result):
-    """Put the worker's feedback, then its autograded files, in place; the graded mark last.
+    """Put the worker's feedback, then its autograded files, in place (without the mark).
 
     Each folder is written aside first and then renamed into place, so a folder is
     never half-written: a crash leaves the old folder, the new one, or none.
     """
     course = Path(course)
-    work = course / WORK_DIR
+    work = course / WORK_DIR / assignment
     for kind, files in (("feedback", result.feedback), ("autograded", result.autograded)):
         staged = work / "staging" / kind / result.student
         shutil.rmtree(staged, ignore_errors=True)
         write_tree(staged, files)
-        if kind == "autograded":
-            (staged / GRADED_MARK).write_text(result.fingerprint + "\n")
         target = course / kind / result.student / assignment
         target.parent.mkdir(parents=True, exist_ok=True)
         old = work / "replaced" / kind / result.student
@@ -162,6 +183,24 @@ def place_files(course, assignment, result):
         shutil.rmtree(old, ignore_errors=True)
 
 
-def clear_work_dir(course):
-    """Drop what an interrupted run left in the command's scratch space."""
-    shutil.rmtree(Path(course) / WORK_DIR, ignore_errors=True)
+def write_mark(course, assignment, result):
+    """The last step for a student: record what was graded, so the next run can skip it."""
+    (Path(course) / "autograded" / result.student / assignment / GRADED_MARK).write_text(result.fingerprint + "\n")
+
+
+@contextmanager
+def course_lock(course):
+    """Hold the course for this run: a second grade-class in the same course would clear
+    this run's staging area and race it for the gradebook."""
+    work = Path(course) / WORK_DIR
+    work.mkdir(exist_ok=True)
+    with open(work / "lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SystemExit(f"grade-class: another grade-class is running in {course}; wait for it to finish")
+        # What an interrupted run left half-moved is dropped (its students have no mark).
+        for leftover in work.iterdir():
+            if leftover.name != "lock":
+                shutil.rmtree(leftover, ignore_errors=True)
+        yield

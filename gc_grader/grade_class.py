@@ -19,6 +19,7 @@ configuration's `CourseDirectory.db_url` names another (PostgreSQL, for instance
 """
 
 import argparse
+import glob
 import logging
 import math
 import os
@@ -76,26 +77,48 @@ class Course:
         config.CourseDirectory.root = str(self.root)
         if db_override:
             config.CourseDirectory.db_url = db_override
-        settings = CourseDirectory(config=config)
-        self.config, self.db_url, self.course_id = config, settings.db_url, settings.course_id
+        config.CourseDirectory.db_url = CourseDirectory(config=config).db_url
+        self.config = config
+        self.db_url, self.course_id = config.CourseDirectory.db_url, CourseDirectory(config=config).course_id
+        from sqlalchemy.engine import make_url
+        self.shown_url = make_url(self.db_url).render_as_string(hide_password=True)
 
-    def nbgrader(self, *args):
-        """Run an nbgrader command in the course root, against this gradebook; raise on failure."""
-        command = [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.db_url={self.db_url}"]
-        proc = subprocess.run(command, cwd=self.root, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise SystemExit(f"grade-class: nbgrader {args[0]} failed:\n{proc.stderr.strip()[-3000:]}")
-        return proc
+    def api(self):
+        """nbgrader's own API on this course and gradebook, in this process."""
+        from nbgrader.apps import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+
+        self.config.NbGraderAPI.log_level = "WARN"
+        return NbGraderAPI(coursedir=CourseDirectory(config=self.config), config=self.config)
+
+    def feedback_from_gradebook(self, assignment, student):
+        """nbgrader's generate_feedback for one student, from this gradebook."""
+        outcome = self.api().generate_feedback(assignment, glob.escape(student), force=True)
+        if not outcome["success"]:
+            raise RuntimeError(f"nbgrader generate_feedback failed: {outcome.get('error', '').strip()[-500:]}")
+
+
+def safe_text(error, course):
+    """An error's text without the gradebook's password."""
+    return str(error).replace(course.db_url, course.shown_url)
 
 
 def collect(course, assignment, how):
+    """nbgrader's own collect (exchange) or zip_collect (LMS download), when asked."""
     if how == "exchange":
-        course.nbgrader("collect", assignment, "--update")
+        outcome = course.api().collect(assignment, update=True)
+        if not outcome["success"]:
+            raise SystemExit(f"grade-class: nbgrader collect failed:\n{outcome.get('log', '').strip()[-3000:]}")
     elif how == "zip":
         archive = course.root / "downloaded" / assignment / "archive"
         if not archive.is_dir():
             raise SystemExit(f"grade-class: put the LMS download (zip files) in {archive} first")
-        course.nbgrader("zip_collect", assignment, "--force")
+        # zip_collect does not use the gradebook; --force replaces the folders of the
+        # students in the download (only theirs), as a fresh download should.
+        proc = subprocess.run([sys.executable, "-m", "nbgrader", "zip_collect", assignment, "--force"],
+                              cwd=course.root, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise SystemExit(f"grade-class: nbgrader zip_collect failed:\n{proc.stderr.strip()[-3000:]}")
 
 
 def check(course, assignment):
@@ -121,10 +144,10 @@ def course_bundle(course, assignment):
         raise SystemExit(f"grade-class: no {source}; is {assignment!r} the right assignment?")
     with tempfile.TemporaryDirectory(prefix="gc_defs_") as scratch:
         path = Path(scratch) / "gradebook.db"
-        definitions_gradebook(course.db_url, path)
+        digest = definitions_gradebook(course.db_url, path)
         definitions = path.read_bytes()
     return CourseBundle(assignment, course.course_id, (course.root / "nbgrader_config.py").read_bytes(),
-                        (course_secret(course.root) + "\n").encode(), read_tree(source), definitions)
+                        (course_secret(course.root) + "\n").encode(), read_tree(source), definitions, digest)
 
 
 def same_bundle(bundle):
@@ -156,68 +179,114 @@ def batches(students, batch, workers):
     return [students[i:i + size] for i in range(0, len(students), size)]
 
 
-def grade(args, course, gb, students, failures):
-    """Grade ``students`` on the cluster; record each result as it arrives. Returns those graded.
+class Coordinator:
+    """Hands batches to the cluster and records each result as it arrives (the only writer).
 
     Only a few batches per worker are in flight at a time, each read from disk just
-    before it is handed out, so memory does not grow with the size of the class.
+    before it is handed out, so memory does not grow with the size of the class. A
+    student whose batch failed as a whole (a worker died, or nbgrader gave up on the
+    batch) is graded once more on their own, so that one hostile submission does not
+    cost its batch mates their grades.
     """
-    from distributed import as_completed
-    from tqdm import tqdm
 
-    from gc_grader.class_gradebook import job_for, place_files, record_grades
-    from gc_grader.grading_task import grade_students
+    def __init__(self, args, course, gb, bundle, failures):
+        self.args, self.course, self.gb, self.failures = args, course, gb, failures
+        self.bundle, self.grading = bundle, bundle_fingerprint(bundle)
+        self.graded, self.in_flight = [], {}
 
-    client, cluster = start_client(args)
-    in_flight, graded, own_feedback = {}, [], []
-    try:
-        bundle = client.submit(same_bundle, course_bundle(course, args.assignment), pure=False)
-        workers = len(client.scheduler_info()["workers"])
-        waiting = iter(batches(students, args.batch, workers))
-        running = as_completed()
+    def run(self, students):
+        from distributed import as_completed
+        from tqdm import tqdm
 
-        def hand_out():
-            batch = next(waiting, None)
-            if batch is not None:
-                jobs = [job_for(gb, course.root, args.assignment, student) for student in batch]
-                future = client.submit(grade_students, bundle, jobs, pure=False,
-                                       key=f"grade-{jobs[0].student}-{jobs[0].fingerprint[:12]}-{len(jobs)}")
-                in_flight[future.key] = future, jobs
-                running.add(future)
+        client, cluster = start_client(self.args)
+        self.client, self.running = client, as_completed()
+        try:
+            self.bundle_future = client.submit(same_bundle, self.bundle, pure=False)
+            self.waiting = list(reversed(batches(students, self.args.batch, len(client.nthreads()))))
+            self.hand_out()
+            with tqdm(total=len(students), unit="student", desc="grading", file=sys.stderr, mininterval=0.5) as bar:
+                for future in self.running:
+                    _, jobs = self.in_flight.pop(future.key)
+                    try:
+                        results = future.result()
+                    except Exception as error:  # KilledWorker: workers died grading it, again and again
+                        results = [self._failed(job, f"{type(error).__name__}: {error}") for job in jobs]
+                    retry = [job for job, result in zip(jobs, results) if not result.ok] if len(jobs) > 1 else []
+                    for result in results:
+                        if result.ok:
+                            self.record(result)
+                        elif not retry:
+                            self.failures.setdefault(result.student, f"not graded: {result.error}")
+                            self._keep_log(result)
+                    self.waiting.extend([job.student] for job in retry)
+                    bar.update(len(jobs) - len(retry))
+                    self.hand_out()
+        finally:
+            client.cancel([future for future, _ in self.in_flight.values()])
+            client.close()
+            if cluster is not None:
+                cluster.close()
+        return self.graded
 
-        for _ in range(2 * max(1, workers) + 1):
-            hand_out()
-        with tqdm(total=len(students), unit="student", desc="grading", file=sys.stderr, mininterval=0.5) as bar:
-            for future in running:
-                _, jobs = in_flight.pop(future.key)
-                hand_out()
+    def hand_out(self):
+        """Keep every worker busy, plus one batch waiting each (workers may join or leave)."""
+        from gc_grader.class_gradebook import job_for
+        from gc_grader.grading_task import grade_students
+
+        target = 2 * max(1, len(self.client.nthreads())) + 1
+        while self.waiting and len(self.in_flight) < target:
+            batch, jobs = self.waiting.pop(), []
+            for student in batch:
                 try:
-                    results = future.result()
-                except Exception as error:  # KilledWorker: workers died grading it, again and again
-                    for job in jobs:
-                        failures.setdefault(job.student, f"not graded: {type(error).__name__}: {error}")
-                    bar.update(len(jobs))
-                    continue
-                for result in results:
-                    if not result.ok:
-                        failures.setdefault(result.student, f"not graded: {result.error}")
-                    else:
-                        try:
-                            if record_grades(gb, args.assignment, result):
-                                own_feedback.append(result.student)
-                            place_files(course.root, args.assignment, result)
-                            graded.append(result.student)
-                        except Exception as error:  # the gradebook or the disk refused: say so, go on
-                            failures[result.student] = f"graded but not recorded: {type(error).__name__}: {error}"
-                    bar.update()
-    finally:
-        client.cancel([future for future, _ in in_flight.values()])
-        client.close()
-        if cluster is not None:
-            cluster.close()
-    for student in own_feedback:     # a grader's manual scores must show in the feedback
-        course.nbgrader("generate_feedback", args.assignment, "--student", student, "--force")
-    return graded
+                    jobs.append(job_for(self.gb, self.course.root, self.args.assignment, student, self.grading))
+                except OSError as error:
+                    self.failures[student] = f"not graded: its files cannot be read ({error})"
+            if jobs:
+                future = self.client.submit(grade_students, self.bundle_future, jobs, pure=False)
+                self.in_flight[future.key] = future, jobs
+                self.running.add(future)
+
+    def record(self, result):
+        """Grades (one transaction), then files, then feedback with manual scores, then the mark."""
+        from gc_grader.class_gradebook import forget_mark, place_files, record_grades, write_mark
+
+        assignment, student = self.args.assignment, result.student
+        try:
+            forget_mark(self.course.root, assignment, student)
+            manual = record_grades(self.gb, assignment, result)
+        except Exception as error:  # the gradebook refused: nothing of this student changed
+            self.gb.db.rollback()
+            self.failures[student] = f"graded, but the gradebook refused the grades: {type(error).__name__}: {error}"
+            return
+        try:
+            place_files(self.course.root, assignment, result)
+            if manual:   # a grader's manual scores must show in the feedback: make it from this gradebook
+                self.course.feedback_from_gradebook(assignment, student)
+            write_mark(self.course.root, assignment, result)
+        except Exception as error:
+            self.failures[student] = (f"grades recorded, but its files or feedback were not written "
+                                      f"({type(error).__name__}: {error}); the next run grades it again")
+            return
+        self.graded.append(student)
+
+    def _failed(self, job, why):
+        from gc_grader.grading_task import Result
+        return Result(job.student, job.fingerprint, ok=False, error=why)
+
+    def _keep_log(self, result):
+        """nbgrader's log of a failed grading, for the instructor: reports/<assignment>/logs/."""
+        if result.log:
+            folder = self.args.reports / "logs"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{result.student}.log").write_text(result.log, errors="replace")
+
+
+def bundle_fingerprint(bundle):
+    """What a grading depended on besides the submission: configuration, secret, source
+    files and the assignment's definitions. Changing any of them regrades everyone."""
+    from gc_grader.class_gradebook import fingerprint
+    return fingerprint({"config": bundle.config, "secret": bundle.secret, "definitions": bundle.definitions.encode(),
+                        **{f"source/{name}": data for name, data in bundle.source.items()}})[:16]
 
 
 def export(course, gb):
@@ -236,7 +305,7 @@ def report(args, course, gb, failures, graded, up_to_date):
     scores = class_scores(gb, args.assignment)
     reasons = lost_point_reasons(course.root, args.assignment, scores.scores)
     lines = summary_lines(args.assignment, scores, reasons, failures, len(graded), len(up_to_date))
-    folder = args.reports or course.root / "reports" / args.assignment
+    folder = args.reports
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "summary.txt").write_text("\n".join(lines) + "\n")
     plot_distribution(args.assignment, scores, folder / "score_distribution.png")
@@ -246,44 +315,53 @@ def report(args, course, gb, failures, graded, up_to_date):
 
 def main(argv=None):
     args = parse_args(argv)
+    # Student folders and files may have names that are not valid text: show them escaped.
+    sys.stdout.reconfigure(errors="backslashreplace")
+    sys.stderr.reconfigure(errors="backslashreplace")
     # nbgrader runs `alembic` and `jupyter` from this environment's bin/ (workers inherit it).
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     os.environ.pop("NBGRADER_EXECUTION", None)
     from nbgrader.api import Gradebook, MissingEntry
 
-    from gc_grader.class_gradebook import clear_work_dir, plan
+    from gc_grader.class_gradebook import course_lock, plan
 
     # Like every nbgrader command, this one works from the course root: relative paths in
     # the configuration (grades.csv, say) and the course's helper modules are found there.
     if not args.course.is_dir():
         raise SystemExit(f"grade-class: no course directory {args.course}")
+    args.reports = (args.reports.resolve() if args.reports
+                    else args.course.resolve() / "reports" / args.assignment)
     os.chdir(args.course)
     sys.path.insert(0, str(Path.cwd()))
     course = Course(Path.cwd(), args.db)
-    collect(course, args.assignment, args.collect)
-    failures = check(course, args.assignment)
-    clear_work_dir(course.root)
-    try:
-        gradebook = Gradebook(course.db_url, course.course_id)
-    except Exception as error:
-        raise SystemExit(f"grade-class: cannot open the gradebook {course.db_url}: {type(error).__name__}: {error}")
-    with gradebook as gb:
+    with course_lock(course.root):
         try:
-            gb.find_assignment(args.assignment)
-        except MissingEntry:
-            raise SystemExit(f"grade-class: the gradebook has no assignment {args.assignment!r}; "
-                             f"run `nbgrader generate_assignment {args.assignment}` first")
-        students, up_to_date = plan(gb, course.root, args.assignment, force=args.force)
-        print(f"grade-class: {len(students)} to grade, {len(up_to_date)} already graded and unchanged"
-              + ("" if args.force or not up_to_date else " (--force grades them again)"))
-        try:
-            graded = grade(args, course, gb, students, failures) if students else []
-        except KeyboardInterrupt:
-            print("\ngrade-class: interrupted. Every student whose grading finished is in the gradebook; "
-                  "the others are untouched: run the same command again to grade them.", file=sys.stderr)
-            return INTERRUPTED
-        export(course, gb)
-        report(args, course, gb, failures, graded, up_to_date)
+            gradebook = Gradebook(course.db_url, course.course_id)
+        except Exception as error:
+            raise SystemExit(f"grade-class: cannot open the gradebook {course.shown_url}: "
+                             f"{type(error).__name__}: {safe_text(error, course)}")
+        with gradebook as gb:
+            try:
+                gb.find_assignment(args.assignment)
+            except MissingEntry:
+                raise SystemExit(f"grade-class: the gradebook has no assignment {args.assignment!r}; "
+                                 f"run `nbgrader generate_assignment {args.assignment}` first")
+            collect(course, args.assignment, args.collect)
+            failures = check(course, args.assignment)
+            bundle = course_bundle(course, args.assignment)
+            students, up_to_date, unreadable = plan(gb, course.root, args.assignment, bundle_fingerprint(bundle),
+                                                    force=args.force)
+            failures.update(unreadable)
+            print(f"grade-class: {len(students)} to grade, {len(up_to_date)} already graded and unchanged"
+                  + ("" if args.force or not up_to_date else " (--force grades them again)"))
+            try:
+                graded = Coordinator(args, course, gb, bundle, failures).run(students) if students else []
+            except KeyboardInterrupt:
+                print("\ngrade-class: interrupted. Every student whose grading finished is in the gradebook; "
+                      "the others are untouched: run the same command again to grade them.", file=sys.stderr)
+                return INTERRUPTED
+            export(course, gb)
+            report(args, course, gb, failures, graded, up_to_date)
     return 0
 
 

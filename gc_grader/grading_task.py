@@ -1,7 +1,7 @@
-"""One student's grading as a Dask worker runs it: nbgrader's own autograde and
-generate_feedback, in a private scratch course, with everything returned as data.
+"""Grading as a Dask worker runs it: nbgrader's own autograde and generate_feedback over
+a small batch of students, in a private scratch course, with everything returned as data.
 
-Why a private scratch course per student:
+Why a private scratch course per batch:
 - nbgrader's SQLite gradebook locks when two graders write at once. Each worker
   writes into its own throwaway gradebook, and only the coordinator
   (gc_grader.grade_class) writes into the instructor's.
@@ -11,11 +11,12 @@ Why a private scratch course per student:
   file system. They need the same Python environment (this package included).
 
 nbgrader runs in the worker's process, not as one `nbgrader autograde` command per
-student. That saves the ~3 s of start-up each command pays, which is why one
-worker keeps up with stock serial autograde.
+student: that saves the ~3 s of start-up each command pays, and batches share
+nbgrader's set-up, which is why one worker keeps up with stock serial autograde.
 """
 
 import functools
+import hashlib
 import os
 import re
 import socket
@@ -50,6 +51,7 @@ class CourseBundle:
     secret: bytes                  # .gc_grader_secret (the judge draws hidden inputs from it)
     source: dict                   # path under source/<assignment>/ -> bytes
     gradebook: bytes               # SQLite gradebook holding only the assignment definitions
+    definitions: str = ""          # digest of those definitions (a change regrades everyone)
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ class Result:
     fingerprint: str
     ok: bool
     error: str = ""                # why grading failed, in a line or two
-    log: str = ""                  # nbgrader's log of this student's grading
+    log: str = ""                  # nbgrader's log of the batch, when this student's grading failed
     timestamp: Optional[datetime] = None
     notebooks: list = field(default_factory=list)
     autograded: dict = field(default_factory=dict)   # path -> bytes, as autograde wrote them
@@ -85,15 +87,23 @@ class Result:
     worker: str = ""
 
 
-def read_tree(folder):
-    """Every file under ``folder`` (links followed), as {relative path: bytes}."""
+def read_tree(folder, follow_links=True):
+    """Every file under ``folder``, as {relative path: bytes}.
+
+    With ``follow_links=False`` (a student's submission) symbolic links are left out: a
+    link could point at another student's work or at the instructor's solutions.
+    File names that are not valid text keep their bytes (as surrogate escapes).
+    """
     folder = Path(folder)
     files = {}
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if path.is_file() and not SKIPPED_PARTS.intersection(relative.parts):
-            files[relative.as_posix()] = path.read_bytes()
-    return files
+    for top, dirs, names in os.walk(folder, followlinks=follow_links):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_PARTS
+                         and (follow_links or not os.path.islink(os.path.join(top, d))))
+        for name in sorted(names):
+            path = Path(top) / name
+            if follow_links or not path.is_symlink():
+                files[path.relative_to(folder).as_posix()] = path.read_bytes()
+    return dict(sorted(files.items()))
 
 
 def write_tree(folder, files):
@@ -108,7 +118,8 @@ def write_tree(folder, files):
 
 
 def definitions_gradebook(db_url, path):
-    """Write at ``path`` a new SQLite gradebook with the assignment definitions of ``db_url``.
+    """Write at ``path`` a new SQLite gradebook with the assignment definitions of ``db_url``;
+    return a digest of those definitions.
 
     Workers grade against these rows exactly: nbgrader restores the instructor's
     test cells from the stored source cells, so they must be the instructor's own.
@@ -117,6 +128,7 @@ def definitions_gradebook(db_url, path):
     from sqlalchemy import create_engine, select, text
 
     source, target = create_engine(db_url), create_engine(f"sqlite:///{path}")
+    digest = hashlib.sha256()
     try:
         # nbgrader's schema, stamped with the instructor's schema version: what nbgrader
         # itself would make, without its `alembic heads` subprocess.
@@ -128,11 +140,13 @@ def definitions_gradebook(db_url, path):
             for name in DEFINITION_TABLES:
                 table = Base.metadata.tables[name]
                 rows = [dict(row._mapping) for row in reading.execute(select(table))]
+                digest.update(repr(sorted(sorted(row.items(), key=str) for row in rows)).encode())
                 if rows:
                     writing.execute(table.insert(), rows)
     finally:
         source.dispose()
         target.dispose()
+    return digest.hexdigest()
 
 
 def load_course_config(root):
@@ -214,7 +228,8 @@ def grade_students(bundle, jobs):
                 log += noise.read_text(errors="replace")
     seconds = (time.perf_counter() - start) / max(1, len(jobs))
     for result in results.values():
-        result.seconds, result.log = seconds, log
+        result.seconds = seconds
+        result.log = "" if result.ok else log      # kept for the instructor only when it failed
     return list(results.values())
 
 
@@ -317,12 +332,13 @@ _EXCEPTION_LINE = re.compile(r"^\s*([\w.]+(Error|Exception)): (.+)$")
 def _reason(log, student):
     """Why nbgrader failed on ``student``: the last exception message of the traceback it
     logs after "There was an error processing assignment: .../<student>/...", other than
-    its generic "see the above traceback"."""
+    its generic "see the above traceback"; else the first error nbgrader logged (when it
+    gave up on the whole batch, e.g. for an outdated metadata format)."""
     lines = log.splitlines()
     starts = [i for i, line in enumerate(lines)
               if "There was an error processing assignment:" in line and f"/{student}/" in line]
     if not starts:
-        return ""
+        return _first_error(lines)
     block = []
     for line in lines[starts[-1] + 1:]:
         if block and line.startswith("[") and "Traceback" not in line:
@@ -330,3 +346,17 @@ def _reason(log, student):
         block.append(line)
     found = [line.strip() for line in block if _EXCEPTION_LINE.match(line) and "above traceback" not in line]
     return found[-1][:300] if found else ""
+
+
+def _first_error(lines):
+    record = []
+    for line in lines:
+        if line.startswith("[ERROR]") or "| ERROR]" in line.split("]")[0] + "]":
+            if record:
+                break
+            record.append(line.split("]", 1)[1])
+        elif record:
+            if line.startswith("["):
+                break
+            record.append(line)
+    return " ".join(" ".join(record).split())[:300]

@@ -33,6 +33,16 @@ def pick(*names):
 
 CLASS = pick("correct", "blank", "fp_wrong", "gc_one_sided", "gcn_no_copy", "syntax_error")
 BROKEN = "truncated"      # uploads half a notebook: cannot be graded, must be reported
+OLD_SCHEMA = "oldschema"  # valid JSON, but nbgrader refuses its metadata and gives up on its whole batch
+FAILING = (BROKEN, OLD_SCHEMA)
+
+
+def old_schema_notebook():
+    nb = RECIPES["correct"].notebook()
+    for cell in nb.cells:
+        if "nbgrader" in cell.metadata:
+            cell.metadata.nbgrader["schema_version"] = 1
+    return nb
 
 
 def course_for(tmp_path, db_url=None):
@@ -58,6 +68,7 @@ def lms_download(course, submissions, broken=()):
             bundle.writestr(f"{submission.student}_{NOTEBOOK}.ipynb", nbformat.writes(submission.notebook()))
         for student in broken:
             bundle.writestr(f"{student}_{NOTEBOOK}.ipynb", '{"cells": [')
+        bundle.writestr(f"{OLD_SCHEMA}_{NOTEBOOK}.ipynb", nbformat.writes(old_schema_notebook()))
 
 
 def place_all(course, submissions):
@@ -91,7 +102,8 @@ def zip_course(tmp_path_factory):
 
 def test_a_class_from_an_lms_download_gets_exactly_its_points(zip_course):
     course, first = zip_course
-    assert f"grade-class: {len(CLASS) + 1} to grade, 0 already graded" in first.stdout
+    assert f"grade-class: {len(CLASS) + 2} to grade, 0 already graded" in first.stdout
+    # The batch that held the refused notebook was graded again student by student.
     assert_points(course, CLASS)
     for submission in CLASS:
         assert (course / "feedback" / submission.student / ASSIGNMENT / f"{NOTEBOOK}.html").is_file()
@@ -102,7 +114,7 @@ def test_a_class_from_an_lms_download_gets_exactly_its_points(zip_course):
 
 def test_the_progress_bar_runs_to_the_end(zip_course):
     _, first = zip_course
-    assert "grading:" in first.stderr and f"{len(CLASS) + 1}/{len(CLASS) + 1}" in first.stderr
+    assert "grading:" in first.stderr and f"{len(CLASS) + 2}/{len(CLASS) + 2}" in first.stderr
     # Kernel banners and database warnings stay out of the instructor's terminal.
     assert "SAWarning" not in first.stderr and "IPKernelApp" not in first.stderr
 
@@ -130,8 +142,11 @@ def test_the_summary_table_counts_each_exercise(zip_course):
 def test_failures_are_listed_with_their_reason(zip_course):
     course, first = zip_course
     summary = (course / "reports" / ASSIGNMENT / "summary.txt").read_text()
-    failures = summary.split("Failures (1):")[1]
+    failures = summary.split("Failures (2):")[1].split("\n\n")[0]
     assert f"{BROKEN}: {NOTEBOOK}.ipynb is not a valid notebook file" in failures
+    # nbgrader's own reason, and its whole log beside the report.
+    assert f"{OLD_SCHEMA}: not graded: One or more notebooks in the assignment use an old version" in failures
+    assert "nbgrader update" in (course / "reports" / ASSIGNMENT / "logs" / f"{OLD_SCHEMA}.log").read_text()
     # Why points were lost, in the hidden tests' own words.
     reasons = summary.split("Why points were lost")[1]
     assert "forward_propagation x" in reasons and "gradient_check x" in reasons
@@ -151,15 +166,15 @@ def test_a_second_run_grades_only_what_is_new_unless_forced(zip_course):
     graded = course / "autograded" / "correct" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
     before = graded.stat().st_mtime_ns
     again = grade_class(course, "--collect", "zip", "--workers", 2)
-    # Only the broken upload, which never got graded, is tried again.
-    assert f"grade-class: 1 to grade, {len(CLASS)} already graded and unchanged" in again.stdout
+    # Only the two failed uploads, which never got graded, are tried again.
+    assert f"grade-class: 2 to grade, {len(CLASS)} already graded and unchanged" in again.stdout
     assert graded.stat().st_mtime_ns == before
 
     # One student uploads again, now with every answer right.
     resubmitted = dataclasses.replace(RECIPES["correct"], student="blank")
     lms_download(course, [resubmitted, *(s for s in CLASS if s.student != "blank")], broken=[BROKEN])
     third = grade_class(course, "--collect", "zip", "--workers", 2)
-    assert f"grade-class: 2 to grade, {len(CLASS) - 1} already graded and unchanged" in third.stdout
+    assert f"grade-class: 3 to grade, {len(CLASS) - 1} already graded and unchanged" in third.stdout
     assert sum(points_by_exercise(course, "blank").values()) == 100
     assert graded.stat().st_mtime_ns == before
 
@@ -169,7 +184,7 @@ def test_a_second_run_grades_only_what_is_new_unless_forced(zip_course):
         gb.find_grade("gradient_check_tests", NOTEBOOK, ASSIGNMENT, "correct").manual_score = 27
         gb.db.commit()
     forced = grade_class(course, "--workers", 2, "--force")
-    assert f"grade-class: {len(CLASS) + 1} to grade, 0 already graded" in forced.stdout
+    assert f"grade-class: {len(CLASS) + 2} to grade, 0 already graded" in forced.stdout
     assert graded.stat().st_mtime_ns != before
     assert sum(points_by_exercise(course, "blank").values()) == 100
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
@@ -203,18 +218,50 @@ def test_submissions_collected_from_the_exchange(tmp_path):
     assert (course / "submitted" / "gc-eps" / ASSIGNMENT / "timestamp.txt").is_file()
 
 
+def test_changed_tests_regrade_everyone(zip_course):
+    """A submission is up to date only for the grading it got: a changed test regrades all."""
+    course, _ = zip_course
+    config = course / "nbgrader_config.py"
+    original = config.read_text()
+    try:
+        config.write_text(original + "\nc.Execute.timeout = 31\n")
+        run = grade_class(course, "--workers", 2)
+        assert f"grade-class: {len(CLASS) + 2} to grade, 0 already graded" in run.stdout
+        # (blank resubmitted and correct has a manual score: see the test before)
+        assert_points(course, [s for s in CLASS if s.student not in ("blank", "correct")])
+    finally:
+        config.write_text(original)
+
+
+def test_a_linked_file_is_never_graded(tmp_path):
+    """A submission whose notebook is a symbolic link (here, to the instructor's solutions)."""
+    course = course_for(tmp_path)
+    place_all(course, pick("correct"))
+    folder = course / "submitted" / "linker" / ASSIGNMENT
+    folder.mkdir(parents=True)
+    (folder / f"{NOTEBOOK}.ipynb").symlink_to(course / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
+    run = grade_class(course, "--workers", 1)
+    assert f"linker: {NOTEBOOK}.ipynb is a symbolic link" in run.stdout
+    failures = run.stdout.split("Failures (1):")[1]
+    assert f"linker: {NOTEBOOK}.ipynb is a symbolic link, not a file; it is not graded" in failures
+    assert "linker" not in every_recorded_grade(f"sqlite:///{course / 'gradebook.db'}")
+    assert not (course / "autograded" / "linker").exists() and not (course / "feedback" / "linker").exists()
+    assert sum(points_by_exercise(course, "correct").values()) == 100
+
+
 def test_bad_arguments_get_a_clear_message(tmp_path):
     course = make_scratch_course(tmp_path / "course")
     no_assignment = grade_class(course, check=False)
     assert no_assignment.returncode != 0
     assert f"the gradebook has no assignment {ASSIGNMENT!r}" in no_assignment.stderr
+    nbgrader(course, "generate_assignment", ASSIGNMENT)
     no_download = grade_class(course, "--collect", "zip", check=False)
     assert "put the LMS download" in no_download.stderr
     assert "--workers must be at least 1" in grade_class(course, "--workers", 0, check=False).stderr
     unreachable = grade_class(course, "--db", "postgresql://grader@127.0.0.1:1/gradebook", check=False)
     assert "cannot open the gradebook postgresql://grader@127.0.0.1:1/gradebook" in unreachable.stderr
     assert "no course directory" in grade_class(course, "--course", tmp_path / "nowhere", check=False).stderr
-    # Nothing was written into the course by the refused runs.
+    # The refused runs wrote no grades, export or report into the course.
     assert not (course / "grades.csv").exists() and not (course / "reports").exists()
 
 
@@ -320,3 +367,26 @@ def test_a_killed_run_leaves_no_half_written_grades(tmp_path, postgres):
     assert to_grade + up_to_date == len(CLASS) and up_to_date <= len(recorded)
     assert_points(course, CLASS, db_url)
     assert f"{len(CLASS)} submissions in the gradebook" in again.stdout
+
+
+def test_one_students_grades_go_in_whole_or_not_at_all(tmp_path):
+    """record_grades fails half-way (a notebook the gradebook does not know): nothing of it stays."""
+    from nbgrader.api import Gradebook, MissingEntry
+    from gc_grader.class_gradebook import record_grades
+    from gc_grader.grading_task import NotebookScores, Result
+
+    course = course_for(tmp_path)
+    url = f"sqlite:///{course / 'gradebook.db'}"
+    full = {f"{name}_tests": float(points) for name, points in POINTS.items()}
+    good = Result("ada", "x", ok=True, notebooks=[NotebookScores(NOTEBOOK, 0.0, full, {})])
+    with Gradebook(url) as gb:
+        record_grades(gb, ASSIGNMENT, good)
+    half = dataclasses.replace(good, student="bob", notebooks=[
+        NotebookScores(NOTEBOOK, 0.0, full, {}), NotebookScores("No_Such_Notebook", 0.0, {}, {})])
+    with Gradebook(url) as gb:
+        with pytest.raises(MissingEntry):
+            record_grades(gb, ASSIGNMENT, half)
+    with Gradebook(url) as gb:
+        assert [s.student_id for s in gb.assignment_submissions(ASSIGNMENT)] == ["ada"]
+        assert [student.id for student in gb.students] == ["ada"]
+    assert sum(points_by_exercise(course, "ada").values()) == 100
