@@ -283,10 +283,13 @@ class Coordinator:
 
 def bundle_fingerprint(bundle):
     """What a grading depended on besides the submission: configuration, secret, source
-    files and the assignment's definitions. Changing any of them regrades everyone."""
+    files, the assignment's definitions and this grading code (gc_grader). Changing any
+    of them regrades everyone."""
+    import gc_grader
     from gc_grader.class_gradebook import fingerprint
+    code = {f"gc_grader/{path.name}": path.read_bytes() for path in Path(gc_grader.__file__).parent.glob("*.py")}
     return fingerprint({"config": bundle.config, "secret": bundle.secret, "definitions": bundle.definitions.encode(),
-                        **{f"source/{name}": data for name, data in bundle.source.items()}})[:16]
+                        **{f"source/{name}": data for name, data in bundle.source.items()}, **code})[:16]
 
 
 def export(course, gb):

@@ -346,7 +346,17 @@ def hidden_network(seed=None):
     else:
         m = rng.randint(5, 9)
         X, Y = rng.randn(4, m), np.array([1, 0] + [int(v) for v in rng.randint(0, 2, m - 2)])
-    parameters = {name: rng.randn(*shape) for name, shape in gc_utils.DEFAULT_SHAPES.items()}
+    while True:
+        parameters = {name: rng.randn(*shape) for name, shape in gc_utils.DEFAULT_SHAPES.items()}
+        fixed = _true_gradients(X, Y, parameters)
+        buggy = dict(fixed, dW2=2 * fixed["dW2"], db1=4 * fixed["db1"])
+        if seed is None or _fair(X, Y, parameters, fixed, buggy):
+            break
+    nearly = {name: value * (1 + 1e-5) for name, value in fixed.items()}
+    return X, Y, parameters, {"with the two bugs": buggy, "1e-5 too large": nearly, "right": fixed}
+
+
+def _true_gradients(X, Y, parameters):
     theta, _ = gc_utils.dictionary_to_vector(parameters)
     true = []
     for i in range(theta.shape[0]):
@@ -356,10 +366,17 @@ def hidden_network(seed=None):
         J_plus, _ = known_good_forward_n(X, Y, gc_utils.vector_to_dictionary(plus))
         J_minus, _ = known_good_forward_n(X, Y, gc_utils.vector_to_dictionary(minus))
         true.append((J_plus - J_minus) / 2e-6)
-    fixed = {"d" + name: value for name, value in gc_utils.vector_to_dictionary(np.array(true)).items()}
-    buggy = dict(fixed, dW2=2 * fixed["dW2"], db1=4 * fixed["db1"])
-    nearly = {name: value * (1 + 1e-5) for name, value in fixed.items()}
-    return X, Y, parameters, {"with the two bugs": buggy, "1e-5 too large": nearly, "right": fixed}
+    return {"d" + name: value for name, value in gc_utils.vector_to_dictionary(np.array(true)).items()}
+
+
+def _fair(X, Y, parameters, fixed, buggy):
+    """Whether a drawn network can grade fairly. Not when its output saturates (sigmoid
+    rounds to exactly 0 or 1, so the cost and every difference are inf or nan), nor when
+    its ReLUs are so dead that the planted bugs change nothing (dW2 and db1 all zero)."""
+    if np.max(np.abs(known_good_forward_n(X, Y, parameters)[1][8])) >= 15:
+        return False
+    right, wrong = gc_utils.gradients_to_vector(fixed), gc_utils.gradients_to_vector(buggy)
+    return np.linalg.norm(wrong - right) > 1e-2 * (np.linalg.norm(wrong) + np.linalg.norm(right))
 
 
 # (gradients, epsilon): the bugs at two epsilons; gradients with a small known error at

@@ -237,3 +237,19 @@ def test_a_forged_report_is_data_not_code():
     with pytest.raises((AssertionError, KeyError, TypeError, IndexError, ValueError)):
         hidden_tests.judge_result("gradient_check", {"signature": "(x, theta, epsilon=1e-07, print_msg=False)",
                                                      "values": [["number", "nan", "float", False]]}, 1)
+
+
+def test_every_drawn_hidden_network_gives_finite_differences():
+    """Seeds are 32-bit and drawn per student: none may give a network whose output saturates
+    (cost inf or nan), on which a correct gradient_check_n would fail. One in about fifty did."""
+    import warnings
+    seeds = np.random.RandomState(7).randint(0, 2**32 - 1, 1500, dtype=np.int64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)      # log(0), 0 * inf: caught, not averaged away
+        for seed in seeds:
+            X, Y, parameters, gradients = hidden_tests.hidden_network(int(seed))
+            differences = [mistakes.gradient_check_nd(grader_forward_n, parameters, gradients[label], X, Y, epsilon)
+                           for label, epsilon in hidden_tests._GRADIENT_CHECK_N_CASES]
+            assert all(np.isfinite(differences)), f"seed {seed}: {differences}"
+            # The planted bugs always show, far above the notebook's threshold.
+            assert differences[0] > 1e-3, f"seed {seed}: {differences}"
