@@ -81,6 +81,15 @@ def check_student(folder, expected):
     return messages
 
 
+def check_all(course, assignment):
+    """Check every submission of ``assignment``: (submission folders, [(student, message)])."""
+    expected = released_notebooks(course, assignment)
+    submitted = Path(course) / "submitted"
+    folders = sorted(p / assignment for p in submitted.glob("*") if (p / assignment).is_dir())
+    return folders, [(folder.parent.name, message) for folder in folders
+                     for message in check_student(folder, expected)]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Check submitted/ before nbgrader autograde.")
     parser.add_argument("assignment", help="assignment name, e.g. gradient_checking")
@@ -89,19 +98,14 @@ def main(argv=None):
     # Student folders and files may have names that are not valid text: show them escaped.
     sys.stdout.reconfigure(errors="backslashreplace")
     course = args.course.resolve()
-    expected = released_notebooks(course, args.assignment)
-    submitted = course / "submitted"
-    folders = sorted(p / args.assignment for p in submitted.glob("*") if (p / args.assignment).is_dir())
+    folders, remarks = check_all(course, args.assignment)
     if not folders:
-        print(f"check_submissions: no submission of {args.assignment!r} under {submitted}")
+        print(f"check_submissions: no submission of {args.assignment!r} under {course / 'submitted'}")
         return 0
-    flagged = 0
-    for folder in folders:
-        for message in check_student(folder, expected):
-            flagged += 1
-            print(f"{folder.parent.name}: {message}")
+    for student, message in remarks:
+        print(f"{student}: {message}")
     print(f"check_submissions: {len(folders)} submissions of {args.assignment!r} checked, "
-          f"{flagged} remark{'s' if flagged != 1 else ''}")
+          f"{len(remarks)} remark{'s' if len(remarks) != 1 else ''}")
     return 0
 
 

@@ -27,7 +27,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gc_grader.check_submissions import check_student, means_zero, released_notebooks
+from gc_grader.check_submissions import check_all, means_zero
 
 #: Exit status after Ctrl-C, as a shell reports it.
 INTERRUPTED = 130
@@ -77,9 +77,9 @@ class Course:
         config.CourseDirectory.root = str(self.root)
         if db_override:
             config.CourseDirectory.db_url = db_override
-        config.CourseDirectory.db_url = CourseDirectory(config=config).db_url
-        self.config = config
-        self.db_url, self.course_id = config.CourseDirectory.db_url, CourseDirectory(config=config).course_id
+        settings = CourseDirectory(config=config)
+        config.CourseDirectory.db_url = settings.db_url
+        self.config, self.db_url, self.course_id = config, settings.db_url, settings.course_id
         from sqlalchemy.engine import make_url
         self.shown_url = make_url(self.db_url).render_as_string(hide_password=True)
 
@@ -123,13 +123,11 @@ def collect(course, assignment, how):
 
 def check(course, assignment):
     """Run the pre-grading check on every submission; return {student: reason it scores 0}."""
-    expected = released_notebooks(course.root, assignment)
     zero = {}
-    for folder in sorted((course.root / "submitted").glob(f"*/{assignment}")):
-        for message in check_student(folder, expected):
-            print(f"check: {folder.parent.name}: {message}")
-            if means_zero(message):
-                zero.setdefault(folder.parent.name, message)
+    for student, message in check_all(course.root, assignment)[1]:
+        print(f"check: {student}: {message}")
+        if means_zero(message):
+            zero.setdefault(student, message)
     return zero
 
 
