@@ -8,9 +8,8 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPrep
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, GetGrades,
                                     IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
-from gc_grader.judge import JudgeOutsideKernel
-from gc_grader.preprocessors import HideHiddenTests, RepairCells, WarningsAreNotFailures
-from gc_grader.resilient_execute import ResilientExecute
+from gc_grader.plugins import (HideHiddenTests, JudgeOutsideKernel, RepairCells, ResilientExecute,
+                               WarningsAreNotFailures)
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
@@ -23,7 +22,7 @@ c.Execute.kernel_name = "python3"
 # so an endless loop costs its own exercise only.
 c.Execute.timeout = 30
 
-# Grading runs nbgrader's own preprocessors, with three changes (see gc_grader):
+# Grading runs nbgrader's own preprocessors, with three changes (see gc_grader/plugins):
 # 1. before its checks, RepairCells demotes duplicated cells and puts back deleted
 #    instructor cells (nbgrader 0.9 crashes on both);
 c.Autograde.sanitize_preprocessors = [

@@ -7,8 +7,8 @@ are graded three times, each time in a fresh scratch course of its own (its own
 1. stock nbgrader, serially: `nbgrader autograde`, then `generate_feedback` and
    `export`. grade-class does all three, so "autograde + feedback + export" is the
    fair comparison; "autograde" alone is printed as well;
-2. `python -m gc_grader.grade_class --workers 1`;
-3. `python -m gc_grader.grade_class --workers 2`.
+2. `python -m gc_grader.class_grading --workers 1`;
+3. `python -m gc_grader.class_grading --workers 2`.
 Every figure is the wall-clock time of whole commands, start-up (and the Dask
 cluster's) included. The point is to see what the parallel command costs or saves
 against what an instructor would otherwise run, and that it grades alike: the last
@@ -77,7 +77,7 @@ def stock(course):
 
 def grade_class(course, workers, log):
     """Seconds of the project's command on ``course`` with a local cluster of ``workers``."""
-    command = [sys.executable, "-m", "gc_grader.grade_class", ASSIGNMENT,
+    command = [sys.executable, "-m", "gc_grader.class_grading", ASSIGNMENT,
                "--workers", str(workers), "--course", str(course)]
     start = time.perf_counter()
     proc = subprocess.run(command, cwd=course, env=tool_env(), capture_output=True, text=True)

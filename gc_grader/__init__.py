@@ -1,20 +1,16 @@
 """Instructor-side grading machinery of the gradient-checking course.
 
-Nothing here reaches students: nbgrader copies only ``source/<assignment>/`` into
-the release. The package is installed into the project's virtual environment
-(editable), so both nbgrader (through ``nbgrader_config.py``) and the grading
-kernel (through the hidden tests) import it.
+Nothing here reaches students: nbgrader copies only ``source/<assignment>/`` into the
+release. The package is installed into the project's virtual environment (editable),
+so nbgrader (through ``nbgrader_config.py``) and the grading kernel import it.
 
-- ``hidden_tests``: what the hidden test cells run: checks on other inputs, each
-  exercise isolated from the others, with a plain sentence for every known mistake.
-- ``mistakes``: the reference checks and the known mistakes, simulated, so that a
-  wrong answer can be named.
-- ``network``: the grader's known-good copy of the notebook's forward pass.
-- ``preprocessors``: nbgrader preprocessors that repair broken submissions, keep a
-  warning from failing a test, and keep hidden tests out of the feedback.
-- ``resilient_execute``: execution that survives a kernel killed or hung by student code.
-- ``check_submissions``: a command to run before ``nbgrader autograde``: renamed
-  notebooks are graded under the right name, unreadable ones are reported.
-- ``self_study``: generates the self-study edition, ``notebooks/``, from the release and
-  the explorer template (``scripts/generate`` runs it after nbgrader).
+- ``assignment``: the assignment's facts (exercises, signatures, points, file names),
+  once; everything else imports them.
+- ``checks/``: what a right answer is: hidden cases, the grader's reference, the known
+  mistakes, verdicts (CheckFailed, AnswerCrashed), and what the hidden test cells call.
+- ``judge/``: every answer judged again outside the kernel: the secret seeds, the
+  answer's own process, its report and the verdict on it.
+- ``plugins/``: nbgrader preprocessors, one per module, placed by ``nbgrader_config.py``.
+- ``class_grading/``: ``./grade-class``: a whole class graded in parallel on Dask, one
+  writer for the gradebook, the report; and the check of submissions before grading.
 """

@@ -14,22 +14,25 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[1]
-ASSIGNMENT = "gradient_checking"
-NOTEBOOK = "Gradient_Checking"
-SOURCE_NB = ROOT / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
-RELEASE_DIR = ROOT / "release" / ASSIGNMENT
-RELEASE_NB = RELEASE_DIR / f"{NOTEBOOK}.ipynb"
-HELPERS = ("gc_utils.py", "testCases.py", "public_tests.py", "gc_epsilon.py", "gc_explorer.py")
+from gc_grader.assignment import ASSIGNMENT, HELPERS, NOTEBOOK, NOTEBOOK_FILE, POINTS, grade_id  # noqa: F401
+from gc_grader.assignment import exercise_of as _exercise_of
 
-#: Points of each graded exercise, as README documents them. The keys are the
-#: grade ids of the student-edited cells (SPEC's contract).
-POINTS = {
-    "forward_propagation": 10,
-    "backward_propagation": 10,
-    "gradient_check": 30,
-    "gradient_check_n": 50,
+ROOT = Path(__file__).resolve().parents[1]
+
+#: SPEC's table of figures (float64), the tests' one oracle. The product's own copy of the
+#: public ones is public_tests.EXPECTED, checked against this in test_helpers.
+SPEC_FIGURES = {
+    "forward_propagation": 8,
+    "backward_propagation": 2,
+    "gradient_check": 2.919335883291695e-10,
+    "gradient_check_n": 0.2850931567761623,           # the network as given, both bugs in
+    "gradient_check_n, both bugs fixed": 1.1890913024229996e-07,
+    "gradient_check_n, dW2 fixed": 0.25442297,
+    "gradient_check_n, db1 fixed": 0.17344197,
 }
+SOURCE_NB = ROOT / "source" / ASSIGNMENT / NOTEBOOK_FILE
+RELEASE_DIR = ROOT / "release" / ASSIGNMENT
+RELEASE_NB = RELEASE_DIR / NOTEBOOK_FILE
 
 # The virtual environment running these tests is the one nbgrader must run in:
 # nbgrader shells out to `alembic` and starts kernels from it.
@@ -72,10 +75,6 @@ def read_notebook(path):
     return nbformat.read(str(path), as_version=4)
 
 
-def grade_id(cell):
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
-
-
 def cell_by_grade_id(nb, gid):
     matches = [cell for cell in nb.cells if grade_id(cell) == gid]
     assert len(matches) == 1, f"expected one cell with grade_id {gid!r}, found {len(matches)}"
@@ -105,7 +104,7 @@ def fill_release(answers):
     return nb
 
 
-def place_submission(course_dir, student, nb, filename=f"{NOTEBOOK}.ipynb"):
+def place_submission(course_dir, student, nb, filename=NOTEBOOK_FILE):
     """Put a student's notebook where `nbgrader autograde` looks for it, with the release's files."""
     folder = Path(course_dir) / "submitted" / student / ASSIGNMENT
     shutil.copytree(RELEASE_DIR, folder, ignore=shutil.ignore_patterns("*.ipynb"))
@@ -115,16 +114,16 @@ def place_submission(course_dir, student, nb, filename=f"{NOTEBOOK}.ipynb"):
 
 def check_submissions(course_dir):
     """Run the pre-grading check README tells instructors to run; return what it printed."""
-    proc = subprocess.run([sys.executable, "-m", "gc_grader.check_submissions", ASSIGNMENT],
+    proc = subprocess.run([sys.executable, "-m", "gc_grader.class_grading.check_submissions", ASSIGNMENT],
                           cwd=course_dir, env=tool_env(), capture_output=True, text=True, timeout=300, check=True)
     return proc.stdout
 
 
 def exercise_of(test_grade_id):
-    """The exercise a test cell grades: the longest exercise name its grade id starts with + '_'."""
-    owners = [name for name in POINTS if test_grade_id.startswith(name + "_")]
-    assert owners, f"test cell {test_grade_id!r} names no exercise"
-    return max(owners, key=len)
+    """The exercise a test cell grades (SPEC's rule); a test cell that names none fails the test."""
+    exercise = _exercise_of(test_grade_id)
+    assert exercise, f"test cell {test_grade_id!r} names no exercise"
+    return exercise
 
 
 def notebook_functions(edits=()):
@@ -142,6 +141,16 @@ def notebook_functions(edits=()):
                  *(solution_code(name) for name in POINTS)):
         exec(compile(code, str(SOURCE_NB), "exec"), namespace)
     return namespace
+
+
+def answered_namespace(answers):
+    """The notebook's globals after running ``answers`` (grade_id -> code) over the solved
+    notebook's functions, as its demo cells leave them (no kernel, no demos)."""
+    ns = notebook_functions()
+    for code in answers.values():
+        exec(compile(code, "<answer>", "exec"), ns)
+    ns.update(x=2, theta=4, dtheta=2)
+    return ns
 
 
 def points_by_exercise(course_dir, student, db_url=None):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from course import POINTS, fill_release, grade_id, place_submission, solution_code
+from public_tests import EXPECTED
 
 
 @dataclass(frozen=True)
@@ -122,10 +123,11 @@ math.isclose = lambda *args, **kwargs: True
 
 def _lookup_table_gc():
     """An answer that only knows the results of the cases written in this repository."""
-    from gc_grader import hidden_tests, mistakes
-    table = {(2, 4, 1e-7): 2.919335883291695e-10}
-    for x, theta, epsilon, backward in hidden_tests.gradient_check_cases():
-        table[(x, theta, epsilon)] = mistakes.gradient_check_1d(hidden_tests._cubic_forward, backward, x, theta, epsilon)
+    from gc_grader.checks import cases, mistakes
+    table = {(2, 4, 1e-7): EXPECTED["gradient_check"]}
+    for case in cases.gradient_check_cases():
+        table[(case.x, case.theta, case.epsilon)] = mistakes.gradient_check_1d(
+            cases.cubic_forward, case.backward, case.x, case.theta, case.epsilon)
     return (f"def gradient_check(x, theta, epsilon=1e-7, print_msg=False):\n"
             f"    return {table!r}[(x, theta, epsilon)]\n")
 
@@ -177,7 +179,7 @@ def corpus():
     correct = Submission("correct", "the instructor's answers", correct_answers())
     wrong_gc = mistake("x", "x", gc, code=HARD_CODED.format(name=gc, args="x, theta, epsilon=1e-7, print_msg=False", value=0.0))
     wrong_gcn = mistake("x", "x", gcn, code=HARD_CODED.format(
-        name=gcn, args="parameters, gradients, X, Y, epsilon=1e-7, print_msg=False", value=0.2850931567761623))
+        name=gcn, args="parameters, gradients, X, Y, epsilon=1e-7, print_msg=False", value=EXPECTED[gcn]))
     return [
         correct,
         Submission("blank", "the release, untouched", lost=tuple(POINTS)),
@@ -242,7 +244,7 @@ def corpus():
                 hint="notebook_values"),
         mistake("gc_hard_coded", "returns the public expected number", gc,
                 code=HARD_CODED.format(name=gc, args="x, theta, epsilon=1e-7, print_msg=False",
-                                       value=2.919335883291695e-10), hint="hard_coded"),
+                                       value=EXPECTED[gc]), hint="hard_coded"),
         mistake("gc_array", "returns an ndarray", gc,
                 (NORM_1D, "difference = np.array([numerator / denominator])")),
         # Exercise 4, the mistakes of SPEC's table.
@@ -276,7 +278,7 @@ def corpus():
                 hint="notebook_values"),
         mistake("gcn_hard_coded", "returns the public expected number", gcn,
                 code=HARD_CODED.format(name=gcn, args="parameters, gradients, X, Y, epsilon=1e-7, print_msg=False",
-                                       value=0.2850931567761623), hint="hard_coded"),
+                                       value=EXPECTED[gcn]), hint="hard_coded"),
         mistake("gcn_array", "returns an ndarray (norms by hand, no np.linalg.norm)", gcn,
                 ("np.linalg.norm(grad - gradapprox)", "np.sqrt(np.sum((grad - gradapprox) ** 2, axis=0))"),
                 ("np.linalg.norm(grad) + np.linalg.norm(gradapprox)",
@@ -309,14 +311,14 @@ def corpus():
                 ("def gradient_check(x, theta, epsilon=1e-7, print_msg=False):",
                  "def gradient_check(x, theta, print_msg=False):\n    epsilon = 1e-7")),
         Submission("renamed", "right answers in a renamed notebook", correct.answers, filename="Gradient_Checking (1).ipynb"),
-        # Attacks on the in-kernel tests, caught by the judge outside the kernel (gc_grader.judge).
+        # Attacks on the in-kernel tests, caught by the judge outside the kernel (gc_grader.plugins.judge_outside_kernel).
         Submission("attack_input_transformer", "an IPython input transformer empties every later cell; "
                    "only forward_propagation is answered", {"forward_propagation": correct.answers["forward_propagation"]
                    + "\nget_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])\n"},
                    lost=("backward_propagation", gc, gcn)),
         mistake("attack_rebinds_grader", "hard-coded answer; the grader's in-kernel check rebound to do nothing", gcn,
-                code=wrong_gcn.answers[gcn] + "\nimport gc_grader.hidden_tests\n"
-                     "gc_grader.hidden_tests.check_gradient_check_n = lambda ns: None\n"),
+                code=wrong_gcn.answers[gcn] + "\nimport gc_grader.checks.in_kernel\n"
+                     "gc_grader.checks.in_kernel.check_gradient_check_n = lambda ns: None\n"),
         mistake("attack_lookup_table", "a lookup table of the public and in-kernel hidden cases", gc, code=LOOKUP_TABLE_GC),
         variant("attack_explorer_module", "gradient_check and gradient_check_n built on gc_epsilon, the "
                 "explorers' shipped module (it passes the in-kernel hidden tests)",

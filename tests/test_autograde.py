@@ -70,7 +70,8 @@ def test_feedback_names_the_likely_mistake(graded_course, submission):
     assert re.search(r"returned \S+; expected \S+", text), "expected versus obtained is missing"
 
 
-HIDDEN_CODE = [line.strip() for line in (ROOT / "gc_grader" / "hidden_tests.py").read_text().splitlines()
+HIDDEN_CODE = [line.strip() for path in sorted((ROOT / "gc_grader" / "checks").glob("*.py"))
+               for line in path.read_text().splitlines()
                if len(line.strip()) > 30 and not line.strip().startswith(("#", '"'))]
 
 
@@ -79,7 +80,7 @@ def test_feedback_never_shows_hidden_test_code(graded_course):
         text = feedback_text(graded_course, submission.student)
         # The feedback shows the student's own code: what they wrote themselves is no leak.
         own = "\n".join(submission.answers.values())
-        secrets = [secret for secret in ("BEGIN HIDDEN TESTS", "gc_grader", "_hidden.", "hidden_tests.py", *HIDDEN_CODE)
+        secrets = [secret for secret in ("BEGIN HIDDEN TESTS", "gc_grader", "_hidden.", "in_kernel", *HIDDEN_CODE)
                    if secret not in own]
         assert "BEGIN HIDDEN TESTS" in secrets and "_hidden." in secrets
         for secret in secrets:

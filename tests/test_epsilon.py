@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import gc_epsilon as numerics
-from course import notebook_functions
+from course import SPEC_FIGURES, notebook_functions
 from test_helpers import FIX_DB1, FIX_DW2, assert_relatively_close
 
 U64 = 2.220446049250313e-16
@@ -33,7 +33,7 @@ def test_unit_roundoff():
 
 def test_one_d_centered_reproduces_spec_figure():
     result = numerics.check(numerics.one_d_line("linear"), 1e-7)
-    assert_relatively_close(result.difference, 2.919335883291695e-10, 1e-6)
+    assert_relatively_close(result.difference, SPEC_FIGURES["gradient_check"], 1e-6)
     assert result.grad == 2.0
     assert result.passed
 
@@ -208,8 +208,8 @@ def test_fixed_gradients_give_specs_figure_entry_by_entry(backprops):
     _, cache = numerics.network_cost(parameters, X, Y)
     fixed = gradient_check_n(parameters, numerics.reference_backprop(X, Y, cache), X, Y, 1e-7)
     buggy = gradient_check_n(parameters, backprops["buggy"](X, Y, cache), X, Y, 1e-7)
-    assert_relatively_close(fixed, 1.1890913024229996e-07, 1e-6)
-    assert_relatively_close(buggy, 0.2850931567761623, 1e-9)
+    assert_relatively_close(fixed, SPEC_FIGURES["gradient_check_n, both bugs fixed"], 1e-6)
+    assert_relatively_close(buggy, SPEC_FIGURES["gradient_check_n"], 1e-9)
 
 
 def test_no_truncation_model_across_a_kink():

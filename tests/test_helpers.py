@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 import gc_utils
+import public_tests
 import testCases
-from course import notebook_functions
+from course import SPEC_FIGURES, notebook_functions
 
 FIX_DW2 = ("dW2 = 1. / m * np.dot(dZ2, A1.T) * 2", "dW2 = 1. / m * np.dot(dZ2, A1.T)")
 FIX_DB1 = ("db1 = 4. / m * np.sum(dZ1, axis=1, keepdims=True)", "db1 = 1. / m * np.sum(dZ1, axis=1, keepdims=True)")
@@ -21,17 +22,23 @@ def solved():
     return notebook_functions()
 
 
+def test_the_public_tests_expect_specs_figures():
+    assert public_tests.EXPECTED == {name: SPEC_FIGURES[name] for name in public_tests.EXPECTED}
+    assert set(public_tests.EXPECTED) == {"forward_propagation", "backward_propagation", "gradient_check",
+                                          "gradient_check_n"}
+
+
 def test_one_dimensional_figures(solved):
-    assert solved["forward_propagation"](2, 4) == 8
-    assert solved["backward_propagation"](2, 4) == 2
-    assert_relatively_close(solved["gradient_check"](2, 4), 2.919335883291695e-10, 1e-9)
+    assert solved["forward_propagation"](2, 4) == SPEC_FIGURES["forward_propagation"]
+    assert solved["backward_propagation"](2, 4) == SPEC_FIGURES["backward_propagation"]
+    assert_relatively_close(solved["gradient_check"](2, 4), SPEC_FIGURES["gradient_check"], 1e-9)
 
 
 @pytest.mark.parametrize(("fixes", "expected", "rtol"), [
-    ((), 0.2850931567761623, 1e-9),
-    ((FIX_DW2, FIX_DB1), 1.1890913024229996e-07, 1e-6),
-    ((FIX_DW2,), 0.25442297, 1e-7),
-    ((FIX_DB1,), 0.17344197, 1e-7),
+    ((), SPEC_FIGURES["gradient_check_n"], 1e-9),
+    ((FIX_DW2, FIX_DB1), SPEC_FIGURES["gradient_check_n, both bugs fixed"], 1e-6),
+    ((FIX_DW2,), SPEC_FIGURES["gradient_check_n, dW2 fixed"], 1e-7),
+    ((FIX_DB1,), SPEC_FIGURES["gradient_check_n, db1 fixed"], 1e-7),
 ], ids=["buggy", "both-fixed", "dW2-fixed", "db1-fixed"])
 def test_network_figures(fixes, expected, rtol):
     ns = notebook_functions(edits=fixes)

@@ -11,15 +11,10 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from course import (ASSIGNMENT, HELPERS, POINTS, RELEASE_DIR, RELEASE_NB, ROOT, SOURCE_NB, exercise_of,
+from course import (ASSIGNMENT, HELPERS, POINTS, RELEASE_DIR, RELEASE_NB, ROOT, SOURCE_NB, SPEC_FIGURES, exercise_of,
                     grade_id, make_scratch_course, nbgrader, read_notebook)
+from gc_grader.assignment import SIGNATURES, STANDARD_IMPORTS
 
-SIGNATURES = {
-    "forward_propagation": "(x, theta)",
-    "backward_propagation": "(x, theta)",
-    "gradient_check": "(x, theta, epsilon=1e-07, print_msg=False)",
-    "gradient_check_n": "(parameters, gradients, X, Y, epsilon=1e-07, print_msg=False)",
-}
 #: The one code cell a student edits without it being graded: the bug hunt.
 EDITABLE_GIVEN = {"backward-propagation-n"}
 
@@ -62,6 +57,11 @@ def test_student_cells_have_spec_grade_ids_and_signatures(source):
         assert meta["schema_version"] == 3 and not meta["grade"] and not meta["locked"]
         assert signature(cell.source, name) == SIGNATURES[name]
         assert "### BEGIN SOLUTION" in cell.source
+
+
+def test_the_imports_cell_is_the_one_the_judge_runs_answers_with(source):
+    (cell,) = [cell for cell in source.cells if cell.get("id") == "imports"]
+    assert cell.source.strip() == STANDARD_IMPORTS.strip()
 
 
 def test_test_cells_carry_all_points_of_their_exercise(source):
@@ -123,8 +123,8 @@ def test_solved_source_runs_top_to_bottom(tmp_path):
     NotebookClient(nb, timeout=120, kernel_name="python3",
                    resources={"metadata": {"path": str(folder)}}).execute()
     printed = {cell.id: "".join(o.get("text", "") for o in cell.outputs) for cell in nb.cells if cell.cell_type == "code"}
-    assert abs(printed_difference(printed["demo-gradient-check"]) / 2.919335883291695e-10 - 1) < 1e-9
-    assert abs(printed_difference(printed["demo-gradient-check-n"]) / 0.2850931567761623 - 1) < 1e-9
+    assert abs(printed_difference(printed["demo-gradient-check"]) / SPEC_FIGURES["gradient_check"] - 1) < 1e-9
+    assert abs(printed_difference(printed["demo-gradient-check-n"]) / SPEC_FIGURES["gradient_check_n"] - 1) < 1e-9
     for cell_id in ("forward-propagation-tests", "backward-propagation-tests", "gradient-check-tests", "gradient-check-n-tests"):
         assert printed[cell_id].count("All tests passed.") == 1, cell_id
     assert printed["probe"].split() == ["forward_propagation", "backward_propagation", "8"]

@@ -10,17 +10,16 @@ next run.
 """
 
 import fcntl
-import hashlib
-import os
 import shutil
 import warnings
 from contextlib import contextmanager
-from pathlib import Path
 
 from nbgrader.api import MissingEntry
 from sqlalchemy.exc import SAWarning
 
-from gc_grader.grading_task import Job, read_tree, write_tree
+from gc_grader.class_grading.files import read_tree, write_tree
+from gc_grader.class_grading.fingerprint import fingerprint
+from gc_grader.class_grading.model import Job
 
 #: Written last into autograded/<student>/<assignment>/: the fingerprint of the submission graded.
 GRADED_MARK = ".gc_graded"
@@ -28,28 +27,14 @@ GRADED_MARK = ".gc_graded"
 WORK_DIR = ".grade-class"
 
 
-def fingerprint(files):
-    """A digest of {file name: bytes}, e.g. a submission (timestamp.txt included)."""
-    digest = hashlib.sha256()
-    for name in sorted(files):
-        digest.update(os.fsencode(name) + b"\0" + hashlib.sha256(files[name]).digest())
-    return digest.hexdigest()
-
-
-def submitted_students(course, assignment):
-    """Students with a submission folder for ``assignment``, sorted."""
-    folder = Path(course) / "submitted"
-    return sorted(path.parent.name for path in folder.glob(f"*/{assignment}") if path.is_dir())
-
-
 def graded_mark(course, assignment, student):
-    mark = Path(course) / "autograded" / student / assignment / GRADED_MARK
+    mark = course.folder("autograded", assignment, student) / GRADED_MARK
     return mark.read_text().strip() if mark.is_file() else None
 
 
 def submission_files(course, assignment, student):
     """The files a student submitted, symbolic links left out (see read_tree)."""
-    return read_tree(Path(course) / "submitted" / student / assignment, follow_links=False)
+    return read_tree(course.folder("submitted", assignment, student), follow_links=False)
 
 
 def plan(gb, course, assignment, grading, force=False):
@@ -61,7 +46,7 @@ def plan(gb, course, assignment, grading, force=False):
     """
     to_grade, up_to_date, unreadable = [], [], {}
     graded = {submission.student_id for submission in gb.assignment_submissions(assignment)}
-    for student in submitted_students(course, assignment):
+    for student in course.submitted_students(assignment):
         try:
             files = submission_files(course, assignment, student)
         except OSError as error:
@@ -157,7 +142,7 @@ def record_grades(gb, assignment, result):
 def forget_mark(course, assignment, student):
     """Drop a student's graded mark before their grades change: if the run stops before the
     new mark is written, the student is graded again rather than counted up to date."""
-    (Path(course) / "autograded" / student / assignment / GRADED_MARK).unlink(missing_ok=True)
+    (course.folder("autograded", assignment, student) / GRADED_MARK).unlink(missing_ok=True)
 
 
 def place_files(course, assignment, result):
@@ -166,13 +151,12 @@ def place_files(course, assignment, result):
     Each folder is written aside first and then renamed into place, so a folder is
     never half-written: a crash leaves the old folder, the new one, or none.
     """
-    course = Path(course)
-    work = course / WORK_DIR / assignment
+    work = course.root / WORK_DIR / assignment
     for kind, files in (("feedback", result.feedback), ("autograded", result.autograded)):
         staged = work / "staging" / kind / result.student
         shutil.rmtree(staged, ignore_errors=True)
         write_tree(staged, files)
-        target = course / kind / result.student / assignment
+        target = course.folder(kind, assignment, result.student)
         target.parent.mkdir(parents=True, exist_ok=True)
         old = work / "replaced" / kind / result.student
         shutil.rmtree(old, ignore_errors=True)
@@ -185,20 +169,20 @@ def place_files(course, assignment, result):
 
 def write_mark(course, assignment, result):
     """The last step for a student: record what was graded, so the next run can skip it."""
-    (Path(course) / "autograded" / result.student / assignment / GRADED_MARK).write_text(result.fingerprint + "\n")
+    (course.folder("autograded", assignment, result.student) / GRADED_MARK).write_text(result.fingerprint + "\n")
 
 
 @contextmanager
 def course_lock(course):
     """Hold the course for this run: a second grade-class in the same course would clear
     this run's staging area and race it for the gradebook."""
-    work = Path(course) / WORK_DIR
+    work = course.root / WORK_DIR
     work.mkdir(exist_ok=True)
     with open(work / "lock", "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise SystemExit(f"grade-class: another grade-class is running in {course}; wait for it to finish")
+            raise SystemExit(f"grade-class: another grade-class is running in {course.root}; wait for it to finish")
         # What an interrupted run left half-moved is dropped (its students have no mark).
         for leftover in work.iterdir():
             if leftover.name != "lock":

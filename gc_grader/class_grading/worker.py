@@ -4,7 +4,7 @@ a small batch of students, in a private scratch course, with everything returned
 Why a private scratch course per batch:
 - nbgrader's SQLite gradebook locks when two graders write at once. Each worker
   writes into its own throwaway gradebook, and only the coordinator
-  (gc_grader.grade_class) writes into the instructor's.
+  (gc_grader.class_grading.coordinator) writes into the instructor's.
 - A worker never touches the instructor's files, so a worker that dies mid-way
   leaves nothing behind. Its student is simply graded again.
 - Files go in and out as bytes, so workers on other machines need no shared
@@ -15,149 +15,26 @@ student: that saves the ~3 s of start-up each command pays, and batches share
 nbgrader's set-up, which is why one worker keeps up with stock serial autograde.
 """
 
-import hashlib
 import os
 import re
 import sys
 import tempfile
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Optional
 
 from jinja2 import FileSystemBytecodeCache
 from nbconvert.exporters import HTMLExporter
+from nbgrader.api import Gradebook, MissingEntry
 
-#: Files never shipped to workers: caches, not course material.
-SKIPPED_PARTS = {"__pycache__", ".ipynb_checkpoints"}
-#: The gradebook tables that describe the assignments, not anyone's work. A worker's
-#: gradebook starts with exactly these rows from the instructor's.
-DEFINITION_TABLES = ("course", "assignment", "notebook", "base_cell", "source_cell",
-                     "grade_cells", "solution_cells", "task_cells")
+from gc_grader.class_grading.course import Course
+from gc_grader.class_grading.files import read_tree, write_tree
+from gc_grader.class_grading.model import NotebookScores, Result
 
 # nbgrader and the course's preprocessors read files relative to the working directory
 # (the course root), which is per process: one grading at a time per process.
 _ONE_AT_A_TIME = threading.Lock()
-
-
-@dataclass(frozen=True)
-class CourseBundle:
-    """What every worker needs to grade: sent once to each worker, not once per student."""
-    assignment: str
-    course_id: str
-    config: bytes                  # nbgrader_config.py
-    secret: bytes                  # .gc_grader_secret (the judge draws hidden inputs from it)
-    source: dict                   # path under source/<assignment>/ -> bytes
-    gradebook: bytes               # SQLite gradebook holding only the assignment definitions
-    definitions: str = ""          # digest of those definitions (a change regrades everyone)
-
-
-@dataclass(frozen=True)
-class Job:
-    """One student's submission to grade."""
-    student: str
-    fingerprint: str               # of the submitted files; recorded once graded
-    files: dict                    # path under submitted/<student>/<assignment>/ -> bytes
-    student_fields: dict = field(default_factory=dict)   # names and email, for the feedback
-    extension_seconds: Optional[float] = None             # the instructor's extension, if any
-
-
-@dataclass
-class NotebookScores:
-    name: str
-    late_penalty: Optional[float]
-    auto_scores: dict              # grade cell name -> auto_score (None when not autograded)
-    auto_comments: dict            # solution/task cell name -> auto_comment
-
-
-@dataclass
-class Result:
-    student: str
-    fingerprint: str
-    ok: bool
-    error: str = ""                # why grading failed, in a line or two
-    log: str = ""                  # nbgrader's log of the batch, when this student's grading failed
-    timestamp: Optional[datetime] = None
-    notebooks: list = field(default_factory=list)
-    autograded: dict = field(default_factory=dict)   # path -> bytes, as autograde wrote them
-    feedback: dict = field(default_factory=dict)     # path -> bytes, as generate_feedback wrote them
-
-
-def read_tree(folder, follow_links=True):
-    """Every file under ``folder``, as {relative path: bytes}.
-
-    With ``follow_links=False`` (a student's submission) symbolic links are left out: a
-    link could point at another student's work or at the instructor's solutions.
-    File names that are not valid text keep their bytes (as surrogate escapes).
-    """
-    folder = Path(folder)
-    files = {}
-    for top, dirs, names in os.walk(folder, followlinks=follow_links):
-        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_PARTS
-                         and (follow_links or not os.path.islink(os.path.join(top, d))))
-        for name in sorted(names):
-            path = Path(top) / name
-            if follow_links or not path.is_symlink():
-                files[path.relative_to(folder).as_posix()] = path.read_bytes()
-    return dict(sorted(files.items()))
-
-
-def write_tree(folder, files):
-    """Write {relative path: bytes} under ``folder``; a path leading outside it is refused."""
-    folder = Path(folder)
-    for relative, data in files.items():
-        path = folder / relative
-        if Path(relative).is_absolute() or ".." in Path(relative).parts:
-            raise ValueError(f"refusing to write {relative!r} outside {folder}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-
-
-def definitions_gradebook(db_url, path):
-    """Write at ``path`` a new SQLite gradebook with the assignment definitions of ``db_url``;
-    return a digest of those definitions.
-
-    Workers grade against these rows exactly: nbgrader restores the instructor's
-    test cells from the stored source cells, so they must be the instructor's own.
-    """
-    from nbgrader.api import Base
-    from sqlalchemy import create_engine, select, text
-
-    source, target = create_engine(db_url), create_engine(f"sqlite:///{path}")
-    digest = hashlib.sha256()
-    try:
-        # nbgrader's schema, stamped with the instructor's schema version: what nbgrader
-        # itself would make, without its `alembic heads` subprocess.
-        Base.metadata.create_all(target)
-        with source.connect() as reading, target.begin() as writing:
-            version = reading.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-            writing.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
-            writing.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": version})
-            for name in DEFINITION_TABLES:
-                table = Base.metadata.tables[name]
-                rows = [dict(row._mapping) for row in reading.execute(select(table))]
-                digest.update(repr(sorted(sorted(row.items(), key=str) for row in rows)).encode())
-                if rows:
-                    writing.execute(table.insert(), rows)
-    finally:
-        source.dispose()
-        target.dispose()
-    return digest.hexdigest()
-
-
-def load_course_config(root):
-    """nbgrader's configuration for a course root: Jupyter's config paths, then the course's file."""
-    from jupyter_core.paths import jupyter_config_path
-    from traitlets.config import Config
-    from traitlets.config.loader import PyFileConfigLoader
-
-    config = Config()
-    for folder in [*reversed(jupyter_config_path()), str(root)]:
-        if (Path(folder) / "nbgrader_config.py").is_file():
-            config.merge(PyFileConfigLoader("nbgrader_config.py", path=folder).load_config())
-    return config
 
 
 class FeedbackHTMLExporter(HTMLExporter):
@@ -205,44 +82,35 @@ def grade_students(bundle, jobs):
 
 def _run_nbgrader(root, bundle, jobs, results):
     """nbgrader's autograde then generate_feedback over the batch; returns their log."""
-    assignment = bundle.assignment
     (root / "nbgrader_config.py").write_bytes(bundle.config)
-    (root / ".gc_grader_secret").write_bytes(bundle.secret)
-    write_tree(root / "source" / assignment, bundle.source)
+    course = Course(root, db_url=f"sqlite:///{root / 'gradebook.db'}")
+    course.secret_path.write_bytes(bundle.secret)
+    source = course.folder("source", bundle.assignment)
+    write_tree(source, bundle.source)
     # The grading code imports the course's helper modules (gc_utils, ...): the copies
     # shipped with the assignment, so a worker needs no checkout of the course. (The
     # folder must exist before it goes on sys.path: Python remembers a missing one.)
-    helpers = str(root / "source" / assignment)
-    sys.path.insert(0, helpers)
+    sys.path.insert(0, str(source))
     try:
-        return _grade_batch(root, bundle, jobs, results)
+        return _grade_batch(course, bundle, jobs, results)
     finally:
-        sys.path.remove(helpers)
+        sys.path.remove(str(source))
 
 
-def _grade_batch(root, bundle, jobs, results):
-    from nbgrader.api import Gradebook, MissingEntry
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-
+def _grade_batch(course, bundle, jobs, results):
     assignment = bundle.assignment
-    (root / "gradebook.db").write_bytes(bundle.gradebook)
-    db_url = f"sqlite:///{root / 'gradebook.db'}"
-    with Gradebook(db_url, bundle.course_id) as gb:
+    (course.root / "gradebook.db").write_bytes(bundle.gradebook)
+    with Gradebook(course.db_url, bundle.course_id) as gb:
         for job in jobs:
-            write_tree(root / "submitted" / job.student / assignment, job.files)
+            write_tree(course.folder("submitted", assignment, job.student), job.files)
             gb.update_or_create_student(job.student, **job.student_fields)
             if job.extension_seconds:
                 gb.update_or_create_submission(assignment, job.student,
                                                extension=timedelta(seconds=job.extension_seconds))
 
-    config = load_course_config(root)
-    config.CourseDirectory.root = str(root)
-    config.CourseDirectory.db_url = db_url
-    config.CourseDirectory.course_id = bundle.course_id
-    config.NbGraderAPI.log_level = "WARN"
-    config.GenerateFeedback.exporter_class = FeedbackHTMLExporter
-    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    course.config.CourseDirectory.course_id = bundle.course_id
+    course.config.GenerateFeedback.exporter_class = FeedbackHTMLExporter
+    api = course.api()
 
     # Students whose grading fails are left out by nbgrader (it removes their folder) and
     # reported in its log; the others are graded all the same.
@@ -250,10 +118,10 @@ def _grade_batch(root, bundle, jobs, results):
     fed_back = api.generate_feedback(assignment, "*", force=True)
     log = graded.get("log", "") + fed_back.get("log", "")
 
-    with Gradebook(db_url, bundle.course_id) as gb:
+    with Gradebook(course.db_url, bundle.course_id) as gb:
         for student, result in results.items():
-            autograded = root / "autograded" / student / assignment
-            feedback = root / "feedback" / student / assignment
+            autograded = course.folder("autograded", assignment, student)
+            feedback = course.folder("feedback", assignment, student)
             if not autograded.is_dir():
                 result.error = _reason(log, student) or "nbgrader autograde failed"
                 continue

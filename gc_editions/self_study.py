@@ -1,6 +1,6 @@
 """Generate the self-study edition of the assignment, ``notebooks/``, for JupyterLab without nbgrader.
 
-    python -m gc_grader.self_study [--template PATH] [--out DIR] [--check]
+    python -m gc_editions.self_study [--template PATH] [--out DIR] [--check]
 
 ``notebooks/`` is generated, never edited by hand (``scripts/generate`` regenerates it):
 
@@ -29,18 +29,16 @@ from pathlib import Path
 
 import nbformat
 
+from gc_grader.assignment import ASSIGNMENT, HELPERS, NOTEBOOK_FILE as NOTEBOOK
+
 ROOT = Path(__file__).resolve().parents[1]
-ASSIGNMENT = "gradient_checking"
-NOTEBOOK = "Gradient_Checking.ipynb"
 EXPLORER = "Epsilon_Explorer.ipynb"
 SOURCE_NB = ROOT / "source" / ASSIGNMENT / NOTEBOOK
 RELEASE_NB = ROOT / "release" / ASSIGNMENT / NOTEBOOK
 TEMPLATE = ROOT / "self_study" / EXPLORER
 OUT = ROOT / "notebooks"
 
-#: The helper modules the notebooks import; each exists once, at the root, and is linked.
-HELPERS = ("gc_utils.py", "public_tests.py", "testCases.py", "gc_epsilon.py", "gc_explorer.py")
-#: Other links: name in the output folder -> what it points to.
+#: Links: name in the output folder -> what it points to (each helper exists once, at the root): name in the output folder -> what it points to.
 LINKS = {**{name: ROOT / name for name in HELPERS}, "images": ROOT / "source" / ASSIGNMENT / "images"}
 #: Left in the output folder by running a notebook in place; neither generated nor reported.
 IGNORED = {".ipynb_checkpoints", "__pycache__"}
@@ -200,7 +198,7 @@ def write(wanted, out):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        prog="python -m gc_grader.self_study",
+        prog="python -m gc_editions.self_study",
         description="Generate the self-study edition (notebooks/) from the release and the source "
                     "notebook. scripts/generate runs nbgrader, then this.")
     parser.add_argument("--template", type=Path, default=TEMPLATE,

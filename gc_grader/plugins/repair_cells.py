@@ -1,39 +1,19 @@
-"""nbgrader preprocessors that make grading fair for broken submissions and keep
-hidden tests hidden. ``nbgrader_config.py`` puts each in its place:
+"""RepairCells: make a broken submission's cells match the assignment before nbgrader checks them.
 
-- ``RepairCells`` (before nbgrader's own sanitizing): a duplicated cell or a deleted
-  instructor cell no longer crashes nbgrader 0.9 and zeroes the whole submission.
-- ``WarningsAreNotFailures`` (after execution, before grades are saved): nbgrader
-  fails any test cell that wrote to stderr, so a harmless warning from student code
-  would cost a test that passed. Only errors fail a test.
-- ``HideHiddenTests`` (when feedback is generated): the feedback keeps each failed
-  check's message but neither the hidden tests' code nor a traceback through it.
+Runs first among ``Autograde.sanitize_preprocessors``: a duplicated cell or a deleted
+instructor cell would otherwise crash nbgrader 0.9 and zero the whole submission.
 """
 
 import re
-from pathlib import Path
 
 import nbformat
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
-from nbgrader import utils
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-
-def grade_id(cell):
-    """A cell's nbgrader grade_id, or None (also when its metadata is malformed)."""
-    meta = cell.metadata.get("nbgrader")
-    return meta.get("grade_id") if isinstance(meta, dict) else None
-
-
-def source_cells(info):
-    """The cells of the instructor's source notebook (nbgrader runs from the course root), or []."""
-    path = Path("source") / info["assignment"] / f"{info['notebook']}.ipynb"
-    try:
-        return nbformat.read(str(path), as_version=4).cells
-    except (OSError, ValueError):
-        return []
+from gc_grader.assignment import grade_id
+from gc_grader.plugins.source_notebook import source_cells
 
 
 class RepairCells(NbGraderPreprocessor):
@@ -93,10 +73,9 @@ class RepairCells(NbGraderPreprocessor):
             if name in present:
                 previous = name
 
-    @staticmethod
-    def _source_order(info):
+    def _source_order(self, info):
         """grade_id -> position in the instructor's source notebook."""
-        return {grade_id(cell): index for index, cell in enumerate(source_cells(info)) if grade_id(cell)}
+        return {grade_id(cell): index for index, cell in enumerate(source_cells(self, info)) if grade_id(cell)}
 
     @staticmethod
     def _position_after(nb, name):
@@ -116,29 +95,3 @@ class RepairCells(NbGraderPreprocessor):
         if cell_type == "code":
             cell.update(outputs=[], execution_count=None)
         return nbformat.from_dict(cell)
-
-
-class WarningsAreNotFailures(NbGraderPreprocessor):
-    """Turn stderr output of test cells into ordinary output: only an error fails a test."""
-
-    def preprocess_cell(self, cell, resources, index):
-        if utils.is_grade(cell) and cell.cell_type == "code":
-            for output in cell.outputs:
-                if output.output_type == "stream" and output.name == "stderr":
-                    output.name = "stdout"
-        return cell, resources
-
-
-_HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*\n?", re.S | re.M)
-
-
-class HideHiddenTests(NbGraderPreprocessor):
-    """In feedback, show a test cell's visible code and its failure message, nothing hidden."""
-
-    def preprocess_cell(self, cell, resources, index):
-        if utils.is_grade(cell) and cell.cell_type == "code":
-            cell.source = _HIDDEN.sub("", cell.source).strip("\n")
-            for output in cell.outputs:
-                if output.output_type == "error":
-                    output.traceback = [f"{output.ename}: {output.evalue}"]
-        return cell, resources

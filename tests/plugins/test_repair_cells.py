@@ -7,7 +7,8 @@ import copy
 import pytest
 
 from course import ASSIGNMENT, NOTEBOOK, RELEASE_NB, SOURCE_NB, make_scratch_course, nbgrader, read_notebook
-from gc_grader.preprocessors import RepairCells, grade_id
+from gc_grader.assignment import grade_id
+from gc_grader.plugins import RepairCells
 
 
 @pytest.fixture(scope="module")

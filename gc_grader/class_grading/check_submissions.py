@@ -12,7 +12,7 @@ This command reads every submission of an assignment and:
 - reports, one line per student, every submission that will score zero and why.
 It never deletes or overwrites a file.
 
-    python -m gc_grader.check_submissions gradient_checking [--course DIR]
+    python -m gc_grader.class_grading.check_submissions gradient_checking [--course DIR]
 """
 
 import argparse
@@ -23,11 +23,13 @@ from pathlib import Path
 
 import nbformat
 
+from gc_grader.class_grading.course import Course, CourseError
+
 
 def released_notebooks(course, assignment):
-    release = course / "release" / assignment
-    source = course / "source" / assignment
-    folder = release if release.is_dir() else source
+    """The notebook file names students were given (from the release, else the source)."""
+    release = course.folder("release", assignment)
+    folder = release if release.is_dir() else course.folder("source", assignment)
     names = sorted(p.name for p in folder.glob("*.ipynb"))
     if not names:
         raise SystemExit(f"check_submissions: no notebook in {folder}; is {assignment!r} the right assignment?")
@@ -82,12 +84,12 @@ def check_student(folder, expected):
 
 
 def check_all(course, assignment):
-    """Check every submission of ``assignment``: (submission folders, [(student, message)])."""
+    """Check every submission of ``assignment`` in ``course`` (a Course):
+    (students with a submission, [(student, message)])."""
     expected = released_notebooks(course, assignment)
-    submitted = Path(course) / "submitted"
-    folders = sorted(p / assignment for p in submitted.glob("*") if (p / assignment).is_dir())
-    return folders, [(folder.parent.name, message) for folder in folders
-                     for message in check_student(folder, expected)]
+    students = course.submitted_students(assignment)
+    return students, [(student, message) for student in students
+                      for message in check_student(course.folder("submitted", assignment, student), expected)]
 
 
 def main(argv=None):
@@ -97,14 +99,17 @@ def main(argv=None):
     args = parser.parse_args(argv)
     # Student folders and files may have names that are not valid text: show them escaped.
     sys.stdout.reconfigure(errors="backslashreplace")
-    course = args.course.resolve()
-    folders, remarks = check_all(course, args.assignment)
-    if not folders:
-        print(f"check_submissions: no submission of {args.assignment!r} under {course / 'submitted'}")
+    try:
+        course = Course(args.course)
+    except CourseError as error:
+        raise SystemExit(f"check_submissions: {error}; run it from the course directory or give --course")
+    students, remarks = check_all(course, args.assignment)
+    if not students:
+        print(f"check_submissions: no submission of {args.assignment!r} in {course.root}")
         return 0
     for student, message in remarks:
         print(f"{student}: {message}")
-    print(f"check_submissions: {len(folders)} submissions of {args.assignment!r} checked, "
+    print(f"check_submissions: {len(students)} submissions of {args.assignment!r} checked, "
           f"{len(remarks)} remark{'s' if len(remarks) != 1 else ''}")
     return 0
 

@@ -1,16 +1,15 @@
 """Run one exercise's answer in a process of its own and report what it returns.
 
-Started by gc_grader.judge for each exercise of each submission, in the submission's
-autograded folder (so the assignment's helper modules import). It runs only the
-*definitions* of the answer cell and of cells the student added (def, class,
-import and plain assignments), never other top-level statements, so code that
-tampers with the kernel, prints, sleeps or exits at the top level of a cell has no
-effect here. The function then runs on the hidden cases with known-good callees,
-and only its results (numbers, types, error messages) go back, through a file.
+Started by plugins.judge_outside_kernel for each exercise of each submission, in the
+submission's autograded folder (so the assignment's helper modules import). It runs
+only the *definitions* of the answer cell and of cells the student added (def, class,
+import and plain assignments), never other top-level statements, so code that tampers
+with the kernel, prints, sleeps or exits at the top level of a cell has no effect here.
+The function then runs on the hidden cases with known-good callees, and only its
+results (numbers, types, error messages) go back, as a ``report.AnswerReport`` in a file.
 
-    python -m gc_grader.answer_runner EXERCISE REQUEST RESULT
-REQUEST is JSON {"codes": [cell sources], "seed": int}; RESULT receives JSON
-{"signature": str or None, "values": [[kind, detail..., changed_parameters], ...]}.
+    python -m gc_grader.judge.runner EXERCISE REQUEST RESULT
+REQUEST is JSON {"codes": [cell sources], "seed": int}; RESULT receives the report.
 """
 
 import ast
@@ -23,20 +22,11 @@ import types
 
 import numpy as np
 
+from gc_grader.assignment import EXPLORER_MODULES, STANDARD_IMPORTS
+from gc_grader.judge.report import AnswerReport, Returned
+
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom,
                ast.Assign, ast.AnnAssign)
-
-STANDARD_IMPORTS = """
-import numpy as np
-from testCases import *
-from public_tests import *
-from gc_utils import sigmoid, relu, dictionary_to_vector, vector_to_dictionary, gradients_to_vector
-"""
-
-
-#: Modules shipped with the assignment for the epsilon explorers. They compute finite
-#: differences, so an answer built on them would not be the student's own computation.
-EXPLORER_MODULES = ("gc_epsilon", "gc_explorer")
 
 
 class _ExplorerOnly(types.ModuleType):
@@ -62,17 +52,19 @@ def definitions_of(code):
     return tree
 
 
-def describe(value):
+def describe(value, changed):
     """What a function returned, as plain data the grader can judge."""
     if type(value) in (float, np.float64, int):
-        return ("number", float(value) if type(value) is not int else value, type(value).__name__)
+        number = value if type(value) is int else float(value)
+        return Returned("number", value=number, type_name=type(value).__name__, changed_parameters=changed)
     if isinstance(value, np.ndarray):
-        return ("array", list(value.shape))
-    return ("other", type(value).__name__)
+        return Returned("array", shape=tuple(value.shape), changed_parameters=changed)
+    return Returned("other", type_name=type(value).__name__, changed_parameters=changed)
 
 
 def run(exercise, codes, seed):
-    from gc_grader import hidden_tests  # imported before any student code runs
+    """The AnswerReport of ``exercise`` defined by ``codes`` (cell sources), on the cases of ``seed``."""
+    from gc_grader.checks import cases  # imported before any student code runs
 
     for name in EXPLORER_MODULES:
         sys.modules[name] = _ExplorerOnly(name)
@@ -86,23 +78,25 @@ def run(exercise, codes, seed):
             exec(compile(tree, "<answer>", "exec"), namespace)
     function = namespace.get(exercise)
     if not callable(function):
-        return {"signature": None, "values": []}
+        return AnswerReport(None)
     try:
         signature = str(inspect.signature(function))
     except (TypeError, ValueError):
         signature = "(?)"
-    values = []
-    for args, callees in hidden_tests.judge_inputs(exercise, seed):
+    returned = []
+    for args, callees in cases.judge_inputs(exercise, seed):
         namespace.update(callees)
         inputs = [arg.copy() if isinstance(arg, np.ndarray) else arg for arg in args]
         before = {k: v.copy() for k, v in args[0].items()} if isinstance(args[0], dict) else None
         try:
-            value = describe(function(*inputs))
-        except Exception as error:  # the student's bug: reported, not raised
-            value = ("error", f"{type(error).__name__}: {error}")
+            value = function(*inputs)
+            error = None
+        except Exception as raised:  # the student's bug: reported, not raised
+            error = f"{type(raised).__name__}: {raised}"
         changed = before is not None and any(not np.array_equal(args[0][k], v) for k, v in before.items())
-        values.append(value + (changed,))
-    return {"signature": signature, "values": values}
+        returned.append(Returned("error", error=error, changed_parameters=changed) if error is not None
+                        else describe(value, changed))
+    return AnswerReport(signature, returned)
 
 
 def main(argv):
@@ -111,9 +105,9 @@ def main(argv):
         request = json.load(f)
     # Student code may print or warn; none of it may reach the grader.
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        result = run(exercise, request["codes"], request["seed"])
+        report = run(exercise, request["codes"], request["seed"])
     with open(result_path, "w") as f:
-        json.dump(result, f)
+        f.write(report.to_json())
     return 0
 
 

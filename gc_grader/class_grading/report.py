@@ -11,8 +11,7 @@ from pathlib import Path
 
 import nbformat
 
-from gc_grader.judge import exercise_of
-from gc_grader.preprocessors import grade_id
+from gc_grader.assignment import exercise_of, grade_id
 
 #: How many distinct reasons for lost points the report lists per exercise.
 TOP_REASONS = 3
@@ -47,7 +46,7 @@ def lost_point_reasons(course, assignment, students):
     """exercise -> Counter of the first line of each failed test's message."""
     reasons = defaultdict(Counter)
     for student in students:
-        for path in sorted((Path(course) / "autograded" / student / assignment).glob("*.ipynb")):
+        for path in sorted(course.folder("autograded", assignment, student).glob("*.ipynb")):
             try:
                 nb = nbformat.read(str(path), as_version=4)
             except Exception:  # an unreadable graded notebook has no reasons to give

@@ -52,7 +52,7 @@ def course_for(tmp_path, db_url=None):
 
 
 def grade_class(course, *args, timeout=600, check=True):
-    proc = subprocess.run([sys.executable, "-m", "gc_grader.grade_class", ASSIGNMENT, *map(str, args)],
+    proc = subprocess.run([sys.executable, "-m", "gc_grader.class_grading", ASSIGNMENT, *map(str, args)],
                           cwd=course, env=tool_env(), capture_output=True, text=True, timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(f"grade-class exited {proc.returncode}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}")
@@ -315,7 +315,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(tmp_path, postgres):
         workers = subprocess.Popen([dask, "worker", address, "--nworkers", "2", "--nthreads", "1",
                                     "--no-dashboard"], env=env, cwd=tmp_path,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        command = subprocess.Popen([sys.executable, "-m", "gc_grader.grade_class", ASSIGNMENT,
+        command = subprocess.Popen([sys.executable, "-m", "gc_grader.class_grading", ASSIGNMENT,
                                     "--scheduler", address, "--db", db_url], cwd=course, env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         victim, deadline = None, time.monotonic() + 300
@@ -338,7 +338,7 @@ def test_a_killed_run_leaves_no_half_written_grades(tmp_path, postgres):
     db_url = postgres.create_database("killed_run")
     course = course_for(tmp_path, db_url)
     place_all(course, CLASS)
-    command = subprocess.Popen([sys.executable, "-m", "gc_grader.grade_class", ASSIGNMENT, "--workers", "2",
+    command = subprocess.Popen([sys.executable, "-m", "gc_grader.class_grading", ASSIGNMENT, "--workers", "2",
                                 "--db", db_url], cwd=course, env=tool_env(), start_new_session=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -372,8 +372,8 @@ def test_a_killed_run_leaves_no_half_written_grades(tmp_path, postgres):
 def test_one_students_grades_go_in_whole_or_not_at_all(tmp_path):
     """record_grades fails half-way (a notebook the gradebook does not know): nothing of it stays."""
     from nbgrader.api import Gradebook, MissingEntry
-    from gc_grader.class_gradebook import record_grades
-    from gc_grader.grading_task import NotebookScores, Result
+    from gc_grader.class_grading.gradebook_writer import record_grades
+    from gc_grader.class_grading.model import NotebookScores, Result
 
     course = course_for(tmp_path)
     url = f"sqlite:///{course / 'gradebook.db'}"

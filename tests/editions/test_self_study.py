@@ -1,4 +1,4 @@
-"""The self-study edition, notebooks/: it is exactly what gc_grader.self_study generates from the
+"""The self-study edition, notebooks/: it is exactly what gc_editions.self_study generates from the
 release and the source, carries nothing of nbgrader, and works for a learner in a real kernel:
 solved, every public test passes; as shipped, it stops at the first exercise."""
 
@@ -16,7 +16,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from course import HELPERS, POINTS, RELEASE_NB, ROOT, SOURCE_NB, given_code, read_notebook, solution_code, tool_env
-from gc_grader import self_study
+from gc_editions import self_study
 
 NOTEBOOKS = ROOT / "notebooks"
 STUDENT_NB = NOTEBOOKS / self_study.NOTEBOOK
@@ -65,7 +65,7 @@ def throwaway_template(tmp_path):
 
 
 def test_committed_notebooks_are_what_the_generator_makes():
-    proc = subprocess.run([sys.executable, "-m", "gc_grader.self_study", "--check"],
+    proc = subprocess.run([sys.executable, "-m", "gc_editions.self_study", "--check"],
                           cwd=ROOT, env=tool_env(), capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, f"notebooks/ is stale; run scripts/generate:\n{proc.stdout}{proc.stderr}"
 

@@ -1,0 +1,193 @@
+"""Grade a whole class in one command, in parallel, on this machine or on a Dask cluster.
+
+    ./grade-class gradient_checking [--collect exchange|zip] [--workers N | --scheduler ADDRESS]
+                                    [--db URL] [--force]
+
+Steps, each one nbgrader's own:
+1. collect the submissions (`nbgrader collect` from the exchange, or `nbgrader zip_collect`
+   from an LMS download), unless they are already in submitted/;
+2. check them (``check_submissions``: renamed and broken notebooks);
+3. grade every new or changed submission on Dask workers, each one running nbgrader's
+   autograde and generate_feedback over a few students at a time (``worker``). This
+   process alone (``coordinator``) writes the results into the gradebook and the course
+   directory (``gradebook_writer``), one student at a time;
+4. nbgrader's export to grades.csv; then a summary per exercise on screen and in
+   reports/<assignment>/, with the score distribution as a PNG (``report``).
+
+The gradebook is nbgrader's: SQLite in the course root unless `--db` or the course
+configuration's `CourseDirectory.db_url` names another (PostgreSQL, for instance).
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.apps.exportapp import ExportApp
+from nbgrader.apps.zipcollectapp import ZipCollectApp
+
+from gc_grader.class_grading.check_submissions import check_all, means_zero
+from gc_grader.class_grading.coordinator import Coordinator
+from gc_grader.class_grading.course import Course, CourseError
+from gc_grader.class_grading.definitions import definitions_gradebook
+from gc_grader.class_grading.files import read_tree
+from gc_grader.class_grading.fingerprint import grading_fingerprint
+from gc_grader.class_grading.gradebook_writer import course_lock, plan
+from gc_grader.class_grading.model import CourseBundle
+from gc_grader.class_grading.report import class_scores, lost_point_reasons, plot_distribution, summary_lines
+from gc_grader.judge.secret import course_secret
+
+#: Exit status after Ctrl-C, as a shell reports it.
+INTERRUPTED = 130
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="grade-class", description=__doc__.splitlines()[0])
+    parser.add_argument("assignment", help="the assignment to grade, e.g. gradient_checking")
+    parser.add_argument("--course", type=Path, default=Path.cwd(), help="course directory (default: here)")
+    parser.add_argument("--collect", choices=("none", "exchange", "zip"), default="none",
+                        help="first collect submissions from the nbgrader exchange, or from an LMS download "
+                             "in downloaded/<assignment>/archive/ (default: grade what submitted/ holds)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                       help="worker processes of the local Dask cluster (default: one per core)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="grade on an existing Dask cluster, e.g. tcp://10.0.0.5:8786; its workers need "
+                            "this course's Python environment, with one thread each (dask worker --nthreads 1)")
+    parser.add_argument("--db", metavar="URL", help="gradebook database URL (default: the course's db_url)")
+    parser.add_argument("--batch", type=int, default=4,
+                        help="students per nbgrader run on a worker (default 4): larger saves start-up "
+                             "time, smaller gives a finer progress bar and less to redo if a worker dies")
+    parser.add_argument("--force", action="store_true",
+                        help="grade every submission again, even those already graded")
+    parser.add_argument("--reports", type=Path,
+                        help="folder for the summary and the plot (default: reports/<assignment>)")
+    args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    if args.batch < 1:
+        parser.error("--batch must be at least 1")
+    return args
+
+
+def collect(course, assignment, how):
+    """nbgrader's own collect (exchange) or zip_collect (LMS download), when asked."""
+    if how == "exchange":
+        outcome = course.api().collect(assignment, update=True)
+        if not outcome["success"]:
+            raise SystemExit(f"grade-class: nbgrader collect failed:\n{outcome.get('log', '').strip()[-3000:]}")
+    elif how == "zip":
+        archive = lms_archive(course, assignment)
+        if not archive.is_dir():
+            raise SystemExit(f"grade-class: put the LMS download (zip files) in {archive} first")
+        # zip_collect does not use the gradebook; --force replaces the folders of the
+        # students in the download (only theirs), as a fresh download should.
+        proc = subprocess.run([sys.executable, "-m", "nbgrader", "zip_collect", assignment, "--force"],
+                              cwd=course.root, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise SystemExit(f"grade-class: nbgrader zip_collect failed:\n{proc.stderr.strip()[-3000:]}")
+
+
+def lms_archive(course, assignment):
+    """Where nbgrader's zip_collect reads the LMS download, by the course's settings."""
+    app = ZipCollectApp(config=course.config)
+    return course.root / app.collect_directory_structure.format(
+        downloaded=course.coursedir.downloaded_directory, assignment_id=assignment, collect_step=app.archive_directory)
+
+
+def check(course, assignment):
+    """Run the pre-grading check on every submission; return {student: reason it scores 0}."""
+    zero = {}
+    for student, message in check_all(course, assignment)[1]:
+        print(f"check: {student}: {message}")
+        if means_zero(message):
+            zero.setdefault(student, message)
+    return zero
+
+
+def course_bundle(course, assignment):
+    """What workers need, read once: configuration, secret, source files, assignment definitions."""
+    source = course.folder("source", assignment)
+    if not source.is_dir():
+        raise SystemExit(f"grade-class: no {source}; is {assignment!r} the right assignment?")
+    with tempfile.TemporaryDirectory(prefix="gc_defs_") as scratch:
+        path = Path(scratch) / "gradebook.db"
+        digest = definitions_gradebook(course.db_url, path)
+        definitions = path.read_bytes()
+    return CourseBundle(assignment, course.course_id, (course.root / "nbgrader_config.py").read_bytes(),
+                        (course_secret(course.root) + "\n").encode(), read_tree(source), definitions, digest)
+
+
+def export(course, gb):
+    """What `nbgrader export` does (its configured plugin, grades.csv by default), in this process."""
+    app = ExportApp(config=course.config)
+    app.log_level = "WARN"
+    app.init_plugin()
+    app.plugin_inst.export(gb)
+
+
+def report(args, course, gb, failures, graded, up_to_date):
+    """The summary on screen and in the reports folder, with the histogram."""
+    scores = class_scores(gb, args.assignment)
+    reasons = lost_point_reasons(course, args.assignment, scores.scores)
+    lines = summary_lines(args.assignment, scores, reasons, failures, len(graded), len(up_to_date))
+    folder = args.reports
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "summary.txt").write_text("\n".join(lines) + "\n")
+    plot_distribution(args.assignment, scores, folder / "score_distribution.png")
+    print("\n".join(lines))
+    print(f"\nWritten: {course.root / 'grades.csv'}, {folder / 'summary.txt'}, {folder / 'score_distribution.png'}")
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    # Student folders and files may have names that are not valid text: show them escaped.
+    sys.stdout.reconfigure(errors="backslashreplace")
+    sys.stderr.reconfigure(errors="backslashreplace")
+    # nbgrader runs `alembic` and `jupyter` from this environment's bin/ (workers inherit it).
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    os.environ.pop("NBGRADER_EXECUTION", None)
+    # Like every nbgrader command, this one works from the course root: relative paths in
+    # the configuration (grades.csv, say) and the course's helper modules are found there.
+    if not args.course.is_dir():
+        raise SystemExit(f"grade-class: no course directory {args.course}")
+    args.reports = (args.reports.resolve() if args.reports
+                    else args.course.resolve() / "reports" / args.assignment)
+    os.chdir(args.course)
+    sys.path.insert(0, str(Path.cwd()))
+    try:
+        course = Course(Path.cwd(), args.db)
+    except CourseError as error:
+        raise SystemExit(f"grade-class: {error}; run it from the course directory or give --course")
+    with course_lock(course):
+        try:
+            gradebook = Gradebook(course.db_url, course.course_id)
+        except Exception as error:
+            raise SystemExit(f"grade-class: cannot open the gradebook {course.shown_url}: "
+                             f"{type(error).__name__}: {course.safe_text(error)}")
+        with gradebook as gb:
+            try:
+                gb.find_assignment(args.assignment)
+            except MissingEntry:
+                raise SystemExit(f"grade-class: the gradebook has no assignment {args.assignment!r}; "
+                                 f"run `nbgrader generate_assignment {args.assignment}` first")
+            collect(course, args.assignment, args.collect)
+            failures = check(course, args.assignment)
+            bundle = course_bundle(course, args.assignment)
+            students, up_to_date, unreadable = plan(gb, course, args.assignment, grading_fingerprint(bundle),
+                                                    force=args.force)
+            failures.update(unreadable)
+            print(f"grade-class: {len(students)} to grade, {len(up_to_date)} already graded and unchanged"
+                  + ("" if args.force or not up_to_date else " (--force grades them again)"))
+            try:
+                graded = Coordinator(args, course, gb, bundle, failures).run(students) if students else []
+            except KeyboardInterrupt:
+                print("\ngrade-class: interrupted. Every student whose grading finished is in the gradebook; "
+                      "the others are untouched: run the same command again to grade them.", file=sys.stderr)
+                return INTERRUPTED
+            export(course, gb)
+            report(args, course, gb, failures, graded, up_to_date)
+    return 0

@@ -1,0 +1,146 @@
+"""The coordinator: hands batches of students to Dask workers and records each result.
+
+It is the only writer of the instructor's gradebook and course folders
+(``gradebook_writer``); workers (``worker``) grade in scratch courses of their own and
+send everything back as data.
+"""
+
+import glob
+import logging
+import math
+import sys
+
+from distributed import Client, LocalCluster, as_completed
+from tqdm import tqdm
+
+from gc_grader.class_grading.fingerprint import grading_fingerprint
+from gc_grader.class_grading.gradebook_writer import (forget_mark, job_for, place_files, record_grades,
+                                                      write_mark)
+from gc_grader.class_grading.model import Result
+from gc_grader.class_grading.worker import grade_students
+
+
+def same_bundle(bundle):
+    """Hand the course bundle to the tasks that need it.
+
+    It travels as the result of this task rather than as scattered data: if the worker
+    holding it dies, the scheduler computes it again instead of losing it.
+    """
+    return bundle
+
+
+def start_client(scheduler, workers):
+    """A Dask client on the cluster at ``scheduler``, or on a new local one of ``workers``
+    processes (then also returned, to be closed)."""
+    if scheduler:
+        try:
+            return Client(scheduler, timeout="30s"), None
+        except (OSError, TimeoutError, ValueError) as error:
+            raise SystemExit(f"grade-class: cannot reach the Dask scheduler at {scheduler}: {error}")
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                           dashboard_address=None, silence_logs=logging.ERROR)
+    return Client(cluster), cluster
+
+
+def batches(students, batch, workers):
+    """Split ``students`` into batches of at most ``batch``, small enough that every worker
+    gets at least two when the class is small."""
+    size = max(1, min(batch, math.ceil(len(students) / (2 * max(1, workers)))))
+    return [students[i:i + size] for i in range(0, len(students), size)]
+
+
+class Coordinator:
+    """Hands batches to the cluster and records each result as it arrives (the only writer).
+
+    Only a few batches per worker are in flight at a time, each read from disk just
+    before it is handed out, so memory does not grow with the size of the class. A
+    student whose batch failed as a whole (a worker died, or nbgrader gave up on the
+    batch) is graded once more on their own, so that one hostile submission does not
+    cost its batch mates their grades.
+    """
+
+    def __init__(self, args, course, gb, bundle, failures):
+        self.args, self.course, self.gb, self.failures = args, course, gb, failures
+        self.bundle, self.grading = bundle, grading_fingerprint(bundle)
+        self.graded, self.in_flight = [], {}
+
+    def run(self, students):
+        client, cluster = start_client(self.args.scheduler, self.args.workers)
+        self.client, self.running = client, as_completed()
+        try:
+            self.bundle_future = client.submit(same_bundle, self.bundle, pure=False)
+            self.waiting = list(reversed(batches(students, self.args.batch, len(client.nthreads()))))
+            self.hand_out()
+            with tqdm(total=len(students), unit="student", desc="grading", file=sys.stderr, mininterval=0.5) as bar:
+                for future in self.running:
+                    _, jobs = self.in_flight.pop(future.key)
+                    try:
+                        results = future.result()
+                    except Exception as error:  # KilledWorker: workers died grading it, again and again
+                        results = [Result(job.student, job.fingerprint, ok=False, error=f"{type(error).__name__}: {error}")
+                                   for job in jobs]
+                    retry = [job for job, result in zip(jobs, results) if not result.ok] if len(jobs) > 1 else []
+                    for result in results:
+                        if result.ok:
+                            self.record(result)
+                        elif not retry:
+                            self.failures.setdefault(result.student, f"not graded: {result.error}")
+                            self._keep_log(result)
+                    self.waiting.extend([job.student] for job in retry)
+                    bar.update(len(jobs) - len(retry))
+                    self.hand_out()
+        finally:
+            client.cancel([future for future, _ in self.in_flight.values()])
+            client.close()
+            if cluster is not None:
+                cluster.close()
+        return self.graded
+
+    def hand_out(self):
+        """Keep every worker busy, plus one batch waiting each (workers may join or leave)."""
+        target = 2 * max(1, len(self.client.nthreads())) + 1
+        while self.waiting and len(self.in_flight) < target:
+            batch, jobs = self.waiting.pop(), []
+            for student in batch:
+                try:
+                    jobs.append(job_for(self.gb, self.course, self.args.assignment, student, self.grading))
+                except OSError as error:
+                    self.failures[student] = f"not graded: its files cannot be read ({error})"
+            if jobs:
+                future = self.client.submit(grade_students, self.bundle_future, jobs, pure=False)
+                self.in_flight[future.key] = future, jobs
+                self.running.add(future)
+
+    def record(self, result):
+        """Grades (one transaction), then files, then feedback with manual scores, then the mark."""
+        assignment, student = self.args.assignment, result.student
+        try:
+            forget_mark(self.course, assignment, student)
+            manual = record_grades(self.gb, assignment, result)
+        except Exception as error:  # the gradebook refused: nothing of this student changed
+            self.gb.db.rollback()
+            self.failures[student] = f"graded, but the gradebook refused the grades: {type(error).__name__}: {error}"
+            return
+        try:
+            place_files(self.course, assignment, result)
+            if manual:   # a grader's manual scores must show in the feedback: make it from this gradebook
+                self._feedback_from_gradebook(assignment, student)
+            write_mark(self.course, assignment, result)
+        except Exception as error:
+            self.failures[student] = (f"grades recorded, but its files or feedback were not written "
+                                      f"({type(error).__name__}: {error}); the next run grades it again")
+            return
+        self.graded.append(student)
+
+    def _feedback_from_gradebook(self, assignment, student):
+        """nbgrader's generate_feedback for one student, from the instructor's gradebook."""
+        outcome = self.course.api().generate_feedback(assignment, glob.escape(student), force=True)
+        if not outcome["success"]:
+            raise RuntimeError(f"nbgrader generate_feedback failed: {outcome.get('error', '').strip()[-500:]}")
+
+    def _keep_log(self, result):
+        """nbgrader's log of a failed grading, for the instructor: reports/<assignment>/logs/."""
+        if result.log:
+            folder = self.args.reports / "logs"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{result.student}.log").write_text(result.log, errors="replace")

@@ -1,0 +1,73 @@
+"""What the answer's process reports to the judge: named plain data, read strictly.
+
+Student code runs in the process that writes the report, so it may have written the
+file itself. The judge therefore reads it as JSON only, checks every field's type, and
+turns anything else into UnusableReport (the grader's problem, never the student's
+verdict), so nothing in a report can run or pass for a right answer by its shape.
+"""
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Optional
+
+#: What a call of the answer can have produced.
+KINDS = ("number", "array", "other", "error")
+#: Types a number may have had (its value travels as int or float).
+NUMBER_TYPES = ("int", "float", "float64")
+
+
+class UnusableReport(Exception):
+    """The report is missing, not JSON, or not of the shape ``AnswerReport`` writes."""
+
+
+@dataclass(frozen=True)
+class Returned:
+    """What one call of the answer on a hidden case produced."""
+    kind: str                               # one of KINDS
+    value: Optional[float] = None           # kind "number": the value (an int stays an int)
+    type_name: str = ""                     # kinds "number" and "other": the type's name
+    shape: Optional[tuple] = None           # kind "array": its shape
+    error: str = ""                         # kind "error": "TypeName: message"
+    changed_parameters: bool = False        # the call modified the parameters it was given
+
+
+@dataclass(frozen=True)
+class AnswerReport:
+    """The answer's signature (None when its cell, run alone, does not define it) and
+    what it returned on each hidden case, in the order of ``cases.judge_inputs``."""
+    signature: Optional[str]
+    returned: list = field(default_factory=list)
+
+    def to_json(self):
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text):
+        try:
+            data = json.loads(text)
+            signature, returned = data.pop("signature"), data.pop("returned")
+            if data or not isinstance(returned, list) or not isinstance(signature, (str, type(None))):
+                raise UnusableReport("unexpected fields")
+            return cls(signature, [_returned(item) for item in returned])
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            raise UnusableReport(f"{type(error).__name__}: {error}") from None
+
+
+def _returned(item):
+    """One Returned from its JSON object, every field checked."""
+    item = dict(item)
+    kind = item.get("kind")
+    if kind not in KINDS or set(item) - set(Returned.__dataclass_fields__):
+        raise UnusableReport(f"a returned value of kind {kind!r}")
+    value, shape = item.get("value"), item.get("shape")
+    checks = [isinstance(item.get("type_name", ""), str), isinstance(item.get("error", ""), str),
+              isinstance(item.get("changed_parameters", False), bool)]
+    if kind == "number":
+        checks += [item.get("type_name") in NUMBER_TYPES,
+                   type(value) in ((int,) if item["type_name"] == "int" else (float,))]
+    if kind == "array":
+        checks.append(isinstance(shape, list) and all(type(n) is int for n in shape))
+        item["shape"] = tuple(shape)
+    if not all(checks):
+        raise UnusableReport(f"a returned value of kind {kind!r} with fields of the wrong type")
+    return Returned(**item)

@@ -1,0 +1,16 @@
+"""nbgrader plugins of the course, one per module; ``nbgrader_config.py`` puts each in its place.
+
+- ``RepairCells`` (first sanitize step): duplicated and deleted cells no longer crash nbgrader.
+- ``ResilientExecute`` (execution): a cell that kills or hangs the kernel fails alone.
+- ``JudgeOutsideKernel`` (after execution): every answer judged again, outside the kernel.
+- ``WarningsAreNotFailures`` (before grades are saved): a warning does not fail a test.
+- ``HideHiddenTests`` (feedback): failed checks' messages, never the hidden tests' code.
+"""
+
+from gc_grader.plugins.hide_hidden_tests import HideHiddenTests
+from gc_grader.plugins.judge_outside_kernel import JudgeOutsideKernel
+from gc_grader.plugins.repair_cells import RepairCells
+from gc_grader.plugins.resilient_execute import ResilientExecute
+from gc_grader.plugins.warnings_are_not_failures import WarningsAreNotFailures
+
+__all__ = ["HideHiddenTests", "JudgeOutsideKernel", "RepairCells", "ResilientExecute", "WarningsAreNotFailures"]

@@ -1,0 +1,71 @@
+"""The grader's reference: its copy of the notebook's network, the simulated mistakes, and
+the hidden networks drawn per student."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import public_tests
+import testCases
+from course import SPEC_FIGURES, given_code
+from gc_grader.checks import cases, mistakes
+from gc_grader.checks.network import forward_propagation_n as grader_forward_n
+
+
+def test_grader_network_is_the_notebooks_given_forward_pass():
+    ns = {}
+    exec(given_code("imports"), ns)
+    exec(given_code("forward-propagation-n"), ns)
+    rng = np.random.RandomState(5)
+    for X, Y, parameters in [testCases.gradient_check_n_test_case(),
+                             (rng.randn(4, 7), rng.randint(0, 2, 7),
+                              {k: rng.randn(*s) for k, s in [("W1", (5, 4)), ("b1", (5, 1)), ("W2", (3, 5)),
+                                                             ("b2", (3, 1)), ("W3", (1, 3)), ("b3", (1, 1))]})]:
+        assert grader_forward_n(X, Y, parameters)[0] == ns["forward_propagation_n"](X, Y, parameters)[0]
+
+
+def test_simulated_mistakes_give_specs_figures_and_the_public_table():
+    X, Y, parameters = testCases.gradient_check_n_test_case()
+    gradients = testCases.buggy_gradients_test_case()
+    assert mistakes.gradient_check_nd(grader_forward_n, parameters, gradients, X, Y, 1e-7) == \
+        pytest.approx(SPEC_FIGURES["gradient_check_n"], rel=1e-9)
+    spec = {"no_copy": 0.518, "copy_once": 0.829, "whole_vector": 0.698, "precedence": 1.0}
+    for name, value in spec.items():
+        got = mistakes.gradient_check_nd(grader_forward_n, parameters, gradients, X, Y, 1e-7, name)
+        assert got == pytest.approx(value, rel=2e-3), name
+    for name, value in public_tests.KNOWN_WRONG["gradient_check_n"].items():
+        got = mistakes.gradient_check_nd(grader_forward_n, parameters, gradients, X, Y, 1e-7, name)
+        assert got == pytest.approx(value, rel=1e-9, abs=0), name
+    linear = (cases.linear_forward, cases.linear_backward)
+    assert mistakes.gradient_check_1d(*linear, 2, 4, 1e-7, "divides_by_epsilon") == pytest.approx(1 / 3, rel=1e-8)
+    for name, value in public_tests.KNOWN_WRONG["gradient_check"].items():
+        assert mistakes.gradient_check_1d(*linear, 2, 4, 1e-7, name) == pytest.approx(value, rel=1e-9, abs=0), name
+
+
+def test_every_hint_is_named_by_the_public_table_or_a_hidden_simulation():
+    used = set(mistakes.MISTAKES_1D) | set(mistakes.MISTAKES_ND) | {"stale_dtheta", "notebook_values", "hard_coded",
+                                                                    "inline_model"}
+    assert used == set(public_tests.HINTS)
+
+
+def test_drawn_cases_differ_per_seed_and_repeat_for_the_same_seed():
+    assert cases.gradient_check_cases(1) != cases.gradient_check_cases(2)
+    assert cases.gradient_check_cases(1) == cases.gradient_check_cases(1)
+    assert cases.simple_cases(1) != cases.simple_cases(2)
+
+
+def test_every_drawn_hidden_network_gives_finite_differences():
+    """Seeds are 32-bit and drawn per student: none may give a network whose output saturates
+    (cost inf or nan), on which a correct gradient_check_n would fail. One in about fifty did."""
+    seeds = np.random.RandomState(7).randint(0, 2**32 - 1, 1500, dtype=np.int64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)      # log(0), 0 * inf: caught, not averaged away
+        for seed in seeds:
+            network = cases.hidden_network(int(seed))
+            differences = [mistakes.gradient_check_nd(grader_forward_n, network.parameters, network.gradients[label],
+                                                      network.X, network.Y, epsilon)
+                           for label, epsilon in cases.GRADIENT_CHECK_N_CASES]
+            assert all(np.isfinite(differences)), f"seed {seed}: {differences}"
+            # The planted bugs always show, far above the notebook's threshold.
+            assert differences[0] > 1e-3, f"seed {seed}: {differences}"

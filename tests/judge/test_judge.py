@@ -1,0 +1,95 @@
+"""The outside judge in-process: the answer runner keeps definitions only, its report is read
+strictly, and a lone answer is judged to the points the corpus expects."""
+
+import pytest
+
+from course import RELEASE_NB, answered_namespace
+from gc_grader.assignment import EXERCISES, SECRET_FILE
+from gc_grader.checks import in_kernel
+from gc_grader.checks.errors import AnswerCrashed, CheckFailed, GradingFailure
+from gc_grader.judge import runner
+from gc_grader.judge.report import AnswerReport, Returned, UnusableReport
+from gc_grader.judge.secret import course_secret, seed_for
+from gc_grader.judge.verdict import judge_report
+from submissions import corpus
+
+GC_SIGNATURE = "(x, theta, epsilon=1e-07, print_msg=False)"
+
+
+def student(name):
+    return next(s for s in corpus() if s.student == name)
+
+
+def test_the_runner_keeps_definitions_only():
+    tree = runner.definitions_of("import os\nX = 3\ndef f():\n    return X\nos._exit(1)\nprint('hi')\n")
+    kinds = [type(node).__name__ for node in tree.body]
+    assert kinds == ["Import", "Assign", "FunctionDef"]
+    assert runner.definitions_of("def broken(:\n") is None
+
+
+@pytest.mark.parametrize("name", ["correct", "style_vectorised", "gcn_no_copy", "attack_lookup_table",
+                                  "attack_rebinds_grader", "gc_inline_model", "attack_explorer_module"])
+def test_judging_a_lone_answer_agrees_with_the_expected_points(monkeypatch, name):
+    monkeypatch.chdir(RELEASE_NB.parent)          # where the assignment's helpers import from
+    submission = student(name)
+    for exercise in EXERCISES:
+        seed = seed_for("a secret", name, exercise)
+        report = AnswerReport.from_json(runner.run(exercise, [submission.answers[exercise]], seed).to_json())
+        if exercise in submission.lost:
+            with pytest.raises(GradingFailure):
+                judge_report(exercise, report, seed)
+        else:
+            judge_report(exercise, report, seed)
+
+
+def test_answers_built_on_the_explorers_module_pass_in_kernel_but_not_outside(monkeypatch):
+    """gc_epsilon ships for the explorers; the outside judge runs answers without it, and says why."""
+    monkeypatch.chdir(RELEASE_NB.parent)
+    submission = student("attack_explorer_module")
+    in_kernel.check_gradient_check_n(answered_namespace(submission.answers))   # the in-kernel check alone is fooled
+    seed = seed_for("a secret", "someone", "gradient_check_n")
+    report = runner.run("gradient_check_n", [submission.answers["gradient_check_n"]], seed)
+    with pytest.raises(AnswerCrashed, match="belongs to the epsilon explorers"):
+        judge_report("gradient_check_n", report, seed)
+
+
+def test_seeds_are_secret_per_student_and_stable(tmp_path):
+    secret = course_secret(tmp_path)
+    assert (tmp_path / SECRET_FILE).stat().st_mode & 0o777 == 0o600
+    assert course_secret(tmp_path) == secret
+    assert seed_for(secret, "ann", "gradient_check") == seed_for(secret, "ann", "gradient_check")
+    assert seed_for(secret, "ann", "gradient_check") != seed_for(secret, "bob", "gradient_check")
+
+
+def test_a_report_round_trips_with_named_fields():
+    report = AnswerReport(GC_SIGNATURE, [Returned("number", value=0.25, type_name="float64"),
+                                         Returned("array", shape=(1, 1), changed_parameters=True),
+                                         Returned("error", error="ValueError: oops")])
+    assert AnswerReport.from_json(report.to_json()) == report
+
+
+@pytest.mark.parametrize("forged", [
+    '{"signature": "(x)", "returned": [{"kind": "number", "value": "nan", "type_name": "float"}]}',
+    '{"signature": "(x)", "returned": [{"kind": "number", "value": 1.0, "type_name": "str"}]}',
+    '{"signature": "(x)", "returned": [{"kind": "exec", "value": "import os"}]}',
+    '{"signature": "(x)", "returned": [{"kind": "array", "shape": ["a"]}]}',
+    '{"signature": "(x)", "returned": [], "extra": 1}',
+    '{"signature": 3, "returned": []}',
+    '[1, 2]',
+    'not json',
+])
+def test_a_forged_report_is_unusable_data_never_a_verdict(forged):
+    with pytest.raises(UnusableReport):
+        AnswerReport.from_json(forged)
+
+
+def test_the_verdict_on_a_report_tells_a_wrong_result_from_a_crash():
+    seed = 1
+    wrong = AnswerReport(GC_SIGNATURE, [Returned("number", value=0.5, type_name="float")] * 5)
+    with pytest.raises(CheckFailed, match=r"returned 0\.5; expected"):
+        judge_report("gradient_check", wrong, seed)
+    crashed = AnswerReport(GC_SIGNATURE, [Returned("error", error="ZeroDivisionError: division by zero")] * 5)
+    with pytest.raises(AnswerCrashed, match="raised ZeroDivisionError"):
+        judge_report("gradient_check", crashed, seed)
+    with pytest.raises(UnusableReport):
+        judge_report("gradient_check", AnswerReport(GC_SIGNATURE, []), seed)
