@@ -3,7 +3,7 @@
 The hidden tests of gradient_check_n run the student's function against this copy,
 not against whatever name ``forward_propagation_n`` has in the notebook by then, so a
 student who redefined it (by accident or on purpose) is graded on exercise 4 alone.
-tests/test_gc_grader.py proves it computes exactly what the notebook's cell computes.
+tests/checks/test_reference.py proves it computes exactly what the notebook's cell computes.
 """
 
 import numpy as np

@@ -390,3 +390,40 @@ def test_one_students_grades_go_in_whole_or_not_at_all(tmp_path):
         assert [s.student_id for s in gb.assignment_submissions(ASSIGNMENT)] == ["ada"]
         assert [student.id for student in gb.students] == ["ada"]
     assert sum(points_by_exercise(course, "ada").values()) == 100
+
+
+# --- nbgrader's folder settings -------------------------------------------------------------------
+
+def test_a_course_that_renames_its_folders_is_graded_where_nbgrader_keeps_them(tmp_path):
+    """Every path goes through nbgrader's CourseDirectory: submitted/, autograded/ and feedback/
+    set to other names in nbgrader_config.py are read and written there, and nowhere else."""
+    course = course_for(tmp_path)
+    with open(course / "nbgrader_config.py", "a") as config:
+        config.write('\nc.CourseDirectory.submitted_directory = "handed_in"\n'
+                     'c.CourseDirectory.autograded_directory = "graded"\n'
+                     'c.CourseDirectory.feedback_directory = "returned"\n')
+    chosen = pick("correct", "gcn_no_copy")
+    (course / "handed_in").mkdir()
+    for submission in chosen:
+        submission.place(course)
+        (course / "submitted" / submission.student).rename(course / "handed_in" / submission.student)
+    first = grade_class(course, "--workers", 1)
+    assert "grade-class: 2 to grade, 0 already graded" in first.stdout
+    assert_points(course, chosen)
+    for submission in chosen:
+        graded = course / "graded" / submission.student / ASSIGNMENT
+        assert (graded / f"{NOTEBOOK}.ipynb").is_file() and (graded / ".gc_graded").is_file()
+        assert (course / "returned" / submission.student / ASSIGNMENT / f"{NOTEBOOK}.html").is_file()
+    assert not (course / "autograded").exists() and not (course / "feedback").exists()
+    again = grade_class(course, "--workers", 1)
+    assert "grade-class: 0 to grade, 2 already graded" in again.stdout
+
+
+def test_the_grading_fingerprint_covers_what_decides_a_grade_and_nothing_else():
+    from gc_grader.class_grading.fingerprint import grading_code
+
+    code = grading_code()
+    for module in ("gc_grader/assignment.py", "gc_grader/checks/verdicts.py", "gc_grader/judge/runner.py",
+                   "gc_grader/plugins/judge_outside_kernel.py", "gc_grader/plugins/resilient_execute.py"):
+        assert module in code, module
+    assert not [path for path in code if path.startswith(("gc_grader/class_grading/", "gc_editions/"))]
