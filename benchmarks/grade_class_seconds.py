@@ -36,6 +36,7 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT)]      # the tests' plumbing and t
 from autograde_seconds import SLOW_BY_DESIGN  # noqa: E402  (this folder is on sys.path when run as a script)
 from course import ASSIGNMENT, check_submissions, make_scratch_course, nbgrader, tool_env  # noqa: E402
 from submissions import Submission, corpus  # noqa: E402
+from gc_grader.assignment import SECRET_FILE  # noqa: E402
 
 FULL_SIZE = 100
 WAYS = ("stock", "workers-1", "workers-2")
@@ -53,7 +54,7 @@ def build_courses(root, batch, secret):
     courses = {}
     for way in WAYS:
         course = make_scratch_course(root / way)
-        (course / ".gc_grader_secret").write_text(secret)
+        (course / SECRET_FILE).write_text(secret)
         nbgrader(course, "generate_assignment", ASSIGNMENT)
         courses[way] = course
     first = courses[WAYS[0]]
