@@ -12,6 +12,8 @@ atol=1e-8 would accept 0.0 for 2.9e-10 and so pass a broken check.
 This module is shipped to students, so it holds no solution to any exercise.
 """
 
+from types import MappingProxyType
+
 import numpy as np
 
 from testCases import buggy_gradients_test_case, gradient_check_n_test_case
@@ -24,12 +26,14 @@ RTOL_N = 2e-8
 
 #: What a correct answer returns on the public inputs: the specification's figures, kept
 #: here once (the graders and the project's tests read them from this table).
-EXPECTED = {
+#: Read-only: the notebook imports this module's names, and no cell may change what a
+#: public test expects.
+EXPECTED = MappingProxyType({
     "forward_propagation": 8,
     "backward_propagation": 2,
     "gradient_check": 2.919335883291695e-10,
     "gradient_check_n": 0.2850931567761623,
-}
+})
 
 GREEN = "\033[92m"
 RED = "\033[91m"

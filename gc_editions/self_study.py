@@ -38,7 +38,7 @@ RELEASE_NB = ROOT / "release" / ASSIGNMENT / NOTEBOOK
 TEMPLATE = ROOT / "self_study" / EXPLORER
 OUT = ROOT / "notebooks"
 
-#: Links: name in the output folder -> what it points to (each helper exists once, at the root): name in the output folder -> what it points to.
+#: Links: name in the output folder -> what it points to (each helper exists once, at the root).
 LINKS = {**{name: ROOT / name for name in HELPERS}, "images": ROOT / "source" / ASSIGNMENT / "images"}
 #: Left in the output folder by running a notebook in place; neither generated nor reported.
 IGNORED = {".ipynb_checkpoints", "__pycache__"}

@@ -169,16 +169,12 @@ def gradient_check_n_call(label, epsilon):
 # ---------------------------------------------------------------- what the outside judge runs
 
 
-def known_good_callees(exercise):
-    """The names an exercise's function calls, bound to the grader's own versions."""
-    if exercise == "gradient_check":
-        return {"forward_propagation": cubic_forward, "backward_propagation": cubic_backward}
-    if exercise == "gradient_check_n":
-        callees = {name: getattr(gc_utils, name)
-                   for name in ("dictionary_to_vector", "vector_to_dictionary", "gradients_to_vector")}
-        callees["forward_propagation_n"] = known_good_forward_n
-        return callees
-    return {}
+def network_callees():
+    """What gradient_check_n calls, bound to the grader's own versions."""
+    callees = {name: getattr(gc_utils, name)
+               for name in ("dictionary_to_vector", "vector_to_dictionary", "gradients_to_vector")}
+    callees["forward_propagation_n"] = known_good_forward_n
+    return callees
 
 
 def judge_inputs(exercise, seed):
@@ -187,8 +183,8 @@ def judge_inputs(exercise, seed):
         return [((x, theta), {}) for x, theta in simple_cases(seed)]
     if exercise == "gradient_check":
         return [((case.x, case.theta, case.epsilon),
-                 dict(known_good_callees(exercise), backward_propagation=case.backward))
+                 {"forward_propagation": cubic_forward, "backward_propagation": case.backward})
                 for case in gradient_check_cases(seed)]
     network = hidden_network(seed)
-    return [((network.parameters, network.gradients[label], network.X, network.Y, epsilon),
-             known_good_callees(exercise)) for label, epsilon in GRADIENT_CHECK_N_CASES]
+    return [((network.parameters, network.gradients[label], network.X, network.Y, epsilon), network_callees())
+            for label, epsilon in GRADIENT_CHECK_N_CASES]

@@ -151,7 +151,7 @@ def isolate_gradient_check(ns):
 
 def isolate_gradient_check_n(ns):
     """Until the end of the cell, gradient_check_n calls known-good versions of its callees."""
-    return _until_end_of_cell(_Swap(ns, **cases.known_good_callees("gradient_check_n")))
+    return _until_end_of_cell(_Swap(ns, **cases.network_callees()))
 
 
 # ---------------------------------------------------------------- the checks
@@ -189,7 +189,7 @@ def check_gradient_check_n(ns):
     def obtain(index, label, epsilon):
         call = cases.gradient_check_n_call(label, epsilon)
         before = {name: value.copy() for name, value in parameters.items()}
-        with _Swap(ns, **cases.known_good_callees("gradient_check_n")):
+        with _Swap(ns, **cases.network_callees()):
             returned = _call(student, "gradient_check_n", parameters, network.gradients[label],
                              network.X, network.Y, epsilon)
         got = _as_float(returned, call)

@@ -102,7 +102,7 @@ def main(argv=None):
     try:
         course = Course(args.course)
     except CourseError as error:
-        raise SystemExit(f"check_submissions: {error}; run it from the course directory or give --course")
+        raise SystemExit(f"check_submissions: {error}")
     students, remarks = check_all(course, args.assignment)
     if not students:
         print(f"check_submissions: no submission of {args.assignment!r} in {course.root}")

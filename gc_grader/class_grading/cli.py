@@ -127,9 +127,11 @@ def export(course, gb):
     app.log_level = "WARN"
     app.init_plugin()
     app.plugin_inst.export(gb)
+    # nbgrader's CSV plugin writes to its `to` setting, grades.csv when unset (relative to the course root).
+    return course.root / (getattr(app.plugin_inst, "to", "") or "grades.csv")
 
 
-def report(args, course, gb, failures, graded, up_to_date):
+def report(args, course, gb, failures, graded, up_to_date, exported):
     """The summary on screen and in the reports folder, with the histogram."""
     scores = class_scores(gb, args.assignment)
     reasons = lost_point_reasons(course, args.assignment, scores.scores)
@@ -139,7 +141,7 @@ def report(args, course, gb, failures, graded, up_to_date):
     (folder / "summary.txt").write_text("\n".join(lines) + "\n")
     plot_distribution(args.assignment, scores, folder / "score_distribution.png")
     print("\n".join(lines))
-    print(f"\nWritten: {course.root / 'grades.csv'}, {folder / 'summary.txt'}, {folder / 'score_distribution.png'}")
+    print(f"\nWritten: {exported}, {folder / 'summary.txt'}, {folder / 'score_distribution.png'}")
 
 
 def main(argv=None):
@@ -160,8 +162,9 @@ def main(argv=None):
     sys.path.insert(0, str(Path.cwd()))
     try:
         course = Course(Path.cwd(), args.db)
+        course.require_folders_inside()
     except CourseError as error:
-        raise SystemExit(f"grade-class: {error}; run it from the course directory or give --course")
+        raise SystemExit(f"grade-class: {error}")
     with course_lock(course):
         try:
             gradebook = Gradebook(course.db_url, course.course_id)
@@ -188,6 +191,6 @@ def main(argv=None):
                 print("\ngrade-class: interrupted. Every student whose grading finished is in the gradebook; "
                       "the others are untouched: run the same command again to grade them.", file=sys.stderr)
                 return INTERRUPTED
-            export(course, gb)
-            report(args, course, gb, failures, graded, up_to_date)
+            exported = export(course, gb)
+            report(args, course, gb, failures, graded, up_to_date, exported)
     return 0

@@ -18,8 +18,8 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from gc_grader.assignment import SECRET_FILE
 
-#: nbgrader's folder settings, by the step they hold.
-STEPS = ("source", "release", "submitted", "autograded", "feedback")
+#: The steps whose folders grade-class reads or writes (besides the release, read by the check).
+GRADING_STEPS = ("source", "submitted", "autograded", "feedback")
 
 
 def load_course_config(root):
@@ -42,9 +42,12 @@ class Course:
     """
 
     def __init__(self, root, db_url=None):
+        """The root is ``root`` itself, whatever ``CourseDirectory.root`` the configuration sets:
+        grade-class works on the course it is given (``--course``), as nbgrader does on its cwd."""
         self.root = Path(root).resolve()
         if not (self.root / "nbgrader_config.py").is_file():
-            raise CourseError(f"{self.root} has no nbgrader_config.py")
+            raise CourseError(f"{self.root} has no nbgrader_config.py; run it from the course directory "
+                              "or give --course")
         config = load_course_config(self.root)
         config.CourseDirectory.root = str(self.root)
         if db_url:
@@ -55,8 +58,23 @@ class Course:
         self.shown_url = make_url(self.db_url).render_as_string(hide_password=True)
 
     def folder(self, step, assignment, student="."):
-        """nbgrader's folder for ``step`` (one of STEPS) of ``assignment`` (and ``student``)."""
+        """nbgrader's folder for ``step`` ("source", "release", "submitted", "autograded",
+        "feedback") of ``assignment`` (and ``student``)."""
         return Path(self.coursedir.format_path(getattr(self.coursedir, f"{step}_directory"), student, assignment))
+
+    def require_folders_inside(self):
+        """Refuse a course whose grading folders lie outside its root (absolute settings).
+
+        grade-class grades in scratch copies of the course: a folder outside the root would
+        make a worker write into the instructor's real folders. nbgrader's own commands
+        work with such settings; grade-class says so instead of guessing.
+        """
+        for step in GRADING_STEPS:
+            folder = self.folder(step, "ASSIGNMENT", "STUDENT")
+            if not folder.resolve().is_relative_to(self.root):
+                raise CourseError(f"CourseDirectory.{step}_directory (or directory_structure) puts the {step} "
+                                  f"folder outside the course root ({folder}); grade-class grades in copies of "
+                                  f"the course and needs every folder inside it: make the setting relative")
 
     @property
     def secret_path(self):

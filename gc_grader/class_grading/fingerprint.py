@@ -3,8 +3,9 @@
 A student is up to date when this command graded exactly their current files with
 exactly what decides a grade now: the course's configuration, its secret, the source
 files, the assignment's definitions in the gradebook, and the code that judges answers
-(``GRADING_CODE``). Rewording the class report or speeding up the coordinator changes
-none of these, so it regrades nobody.
+or runs nbgrader and records what it gives (``GRADING_CODE``). Rewording the class
+report, the command line or how batches are scheduled changes none of these, so it
+regrades nobody.
 """
 
 import hashlib
@@ -14,7 +15,8 @@ from pathlib import Path
 import gc_grader
 
 #: The parts of gc_grader that decide a grade, relative to the package.
-GRADING_CODE = ("assignment.py", "checks", "judge", "plugins")
+GRADING_CODE = ("assignment.py", "checks", "judge", "plugins", "class_grading/worker.py",
+                "class_grading/definitions.py", "class_grading/gradebook_writer.py")
 
 
 def fingerprint(files):

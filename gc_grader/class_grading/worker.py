@@ -84,6 +84,7 @@ def _run_nbgrader(root, bundle, jobs, results):
     """nbgrader's autograde then generate_feedback over the batch; returns their log."""
     (root / "nbgrader_config.py").write_bytes(bundle.config)
     course = Course(root, db_url=f"sqlite:///{root / 'gradebook.db'}")
+    course.require_folders_inside()
     course.secret_path.write_bytes(bundle.secret)
     source = course.folder("source", bundle.assignment)
     write_tree(source, bundle.source)

@@ -1,9 +1,10 @@
 """What the answer's process reports to the judge: named plain data, read strictly.
 
 Student code runs in the process that writes the report, so it may have written the
-file itself. The judge therefore reads it as JSON only, checks every field's type, and
-turns anything else into UnusableReport (the grader's problem, never the student's
-verdict), so nothing in a report can run or pass for a right answer by its shape.
+file itself. The judge therefore reads at most MAX_REPORT_BYTES, as UTF-8 JSON only,
+checks every field's type, and turns anything else into UnusableReport: nothing in a
+report can run, crash the grader, or pass for a right answer by its shape. (The judge
+scores an unusable report zero: only the student's code can have written one.)
 """
 
 import json
@@ -14,6 +15,8 @@ from typing import Optional
 KINDS = ("number", "array", "other", "error")
 #: Types a number may have had (its value travels as int or float).
 NUMBER_TYPES = ("int", "float", "float64")
+#: A real report is a few hundred bytes; a larger file is not read further.
+MAX_REPORT_BYTES = 1 << 20
 
 
 class UnusableReport(Exception):
@@ -38,8 +41,18 @@ class AnswerReport:
     signature: Optional[str]
     returned: list = field(default_factory=list)
 
-    def to_json(self):
-        return json.dumps(asdict(self))
+    def to_json(self, ensure_ascii=True):
+        return json.dumps(asdict(self), ensure_ascii=ensure_ascii)
+
+    @classmethod
+    def from_bytes(cls, data):
+        """The report in ``data`` (a file's bytes), or UnusableReport."""
+        if len(data) > MAX_REPORT_BYTES:
+            raise UnusableReport(f"more than {MAX_REPORT_BYTES} bytes")
+        try:
+            return cls.from_json(data.decode("utf-8"))
+        except UnicodeError as error:
+            raise UnusableReport(f"not UTF-8: {error}") from None
 
     @classmethod
     def from_json(cls, text):
@@ -48,8 +61,12 @@ class AnswerReport:
             signature, returned = data.pop("signature"), data.pop("returned")
             if data or not isinstance(returned, list) or not isinstance(signature, (str, type(None))):
                 raise UnusableReport("unexpected fields")
-            return cls(signature, [_returned(item) for item in returned])
-        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            report = cls(signature, [_returned(item) for item in returned])
+            # Messages go into the graded notebook, which is written as UTF-8: a lone surrogate
+            # would make nbgrader fail on the whole notebook.
+            report.to_json(ensure_ascii=False).encode("utf-8")
+            return report
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError, UnicodeError) as error:
             raise UnusableReport(f"{type(error).__name__}: {error}") from None
 
 

@@ -14,9 +14,11 @@ REQUEST is JSON {"codes": [cell sources], "seed": int}; RESULT receives the repo
 
 import ast
 import contextlib
+import dataclasses
 import inspect
 import io
 import json
+import os
 import sys
 import types
 
@@ -52,14 +54,14 @@ def definitions_of(code):
     return tree
 
 
-def describe(value, changed):
+def describe(value):
     """What a function returned, as plain data the grader can judge."""
     if type(value) in (float, np.float64, int):
         number = value if type(value) is int else float(value)
-        return Returned("number", value=number, type_name=type(value).__name__, changed_parameters=changed)
+        return Returned("number", value=number, type_name=type(value).__name__)
     if isinstance(value, np.ndarray):
-        return Returned("array", shape=tuple(value.shape), changed_parameters=changed)
-    return Returned("other", type_name=type(value).__name__, changed_parameters=changed)
+        return Returned("array", shape=tuple(value.shape))
+    return Returned("other", type_name=type(value).__name__)
 
 
 def run(exercise, codes, seed):
@@ -89,13 +91,11 @@ def run(exercise, codes, seed):
         inputs = [arg.copy() if isinstance(arg, np.ndarray) else arg for arg in args]
         before = {k: v.copy() for k, v in args[0].items()} if isinstance(args[0], dict) else None
         try:
-            value = function(*inputs)
-            error = None
-        except Exception as raised:  # the student's bug: reported, not raised
-            error = f"{type(raised).__name__}: {raised}"
+            outcome = describe(function(*inputs))
+        except Exception as raised:  # the student's bug (or a value that breaks describing it): reported
+            outcome = Returned("error", error=f"{type(raised).__name__}: {raised}")
         changed = before is not None and any(not np.array_equal(args[0][k], v) for k, v in before.items())
-        returned.append(Returned("error", error=error, changed_parameters=changed) if error is not None
-                        else describe(value, changed))
+        returned.append(dataclasses.replace(outcome, changed_parameters=changed))
     return AnswerReport(signature, returned)
 
 
@@ -105,9 +105,12 @@ def main(argv):
         request = json.load(f)
     # Student code may print or warn; none of it may reach the grader.
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        report = run(exercise, request["codes"], request["seed"])
-    with open(result_path, "w") as f:
-        f.write(report.to_json())
+        text = run(exercise, request["codes"], request["seed"]).to_json()
+    # Whole or not at all: the judge takes a missing report for a process that died.
+    partial = f"{result_path}.partial"
+    with open(partial, "w") as f:
+        f.write(text)
+    os.replace(partial, result_path)
     return 0
 
 

@@ -29,9 +29,8 @@ from traitlets import Integer
 
 from gc_grader.assignment import EXERCISES, exercise_of, grade_id
 from gc_grader.checks.errors import GradingFailure
-from gc_grader.judge.report import AnswerReport, UnusableReport
+from gc_grader.judge.report import MAX_REPORT_BYTES, AnswerReport, UnusableReport
 from gc_grader.judge.secret import course_secret, seed_for
-from gc_grader.judge.verdict import judge_report
 from gc_grader.plugins.source_notebook import source_cells
 
 
@@ -89,16 +88,21 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
             os.killpg(process.pid, 9)
             process.wait()
             return ("AnswerCrashed", f"{exercise} did not finish its hidden cases within {self.timeout} seconds.")
-        try:
-            report = AnswerReport.from_json(result.read_text())
-        except OSError:
+        # Judging needs the course's helper modules (the hint sentences, the reference network),
+        # which import only where grading runs; loading nbgrader_config.py elsewhere must not.
+        from gc_grader.judge.verdict import judge_report
+
+        # The runner writes its report whole or not at all, so a missing one means that the
+        # process died; one that cannot be read was written by the student's code (the only
+        # other code that ran there). Either way the answer is what failed: zero, with a sentence.
+        if process.returncode != 0 or not result.is_file():
             return ("AnswerCrashed", f"{exercise} stopped the process that ran it (exit code {process.returncode}).")
-        except UnusableReport:
-            return ("AnswerCrashed", f"The process that ran {exercise} reported nothing usable.")
         try:
+            with open(result, "rb") as file:
+                report = AnswerReport.from_bytes(file.read(MAX_REPORT_BYTES + 1))
             judge_report(exercise, report, seed)
         except GradingFailure as failure:
             return (type(failure).__name__, str(failure))
-        except UnusableReport:
+        except (UnusableReport, OSError):
             return ("AnswerCrashed", f"The process that ran {exercise} reported nothing usable.")
         return None

@@ -31,7 +31,7 @@ class ResilientExecute(Execute):
 
     It hooks into nbclient 0.11 at ``async_execute_cell`` and ``output`` (public) and
     at ``_async_handle_timeout`` and ``_check_raise_for_error`` (private; the project
-    pins nbclient, and tests/test_resilient_execute.py exercises every path).
+    pins nbclient, and tests/plugins/test_resilient_execute.py exercises every path).
     """
 
     def reset_execution_trackers(self):

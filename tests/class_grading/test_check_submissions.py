@@ -80,3 +80,21 @@ def test_check_submissions_follows_the_courses_folder_settings(tmp_path, capsys)
     assert check_submissions.main([ASSIGNMENT, "--course", str(course)]) == 0
     assert "ann: 'mine.ipynb' is graded as Gradient_Checking.ipynb" in capsys.readouterr().out
     assert (folder / f"{NOTEBOOK}.ipynb").read_text() == good
+
+
+def test_check_submissions_runs_from_outside_the_course_with_its_real_configuration(tmp_path):
+    """The course's nbgrader_config.py loads the grading plugins; loading it must not need the
+    assignment's helper modules, which import only inside the course."""
+    import shutil
+    import subprocess
+    import sys
+
+    from course import ROOT, tool_env
+    (tmp_path / "course").mkdir()
+    course = make_course(tmp_path / "course", {"ann": {"mine.ipynb": RELEASE_NB.read_text()}})
+    shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
+    proc = subprocess.run([sys.executable, "-m", "gc_grader.class_grading.check_submissions", ASSIGNMENT,
+                           "--course", str(course)], cwd=tmp_path, env=tool_env(), capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "ann: 'mine.ipynb' is graded as Gradient_Checking.ipynb" in proc.stdout

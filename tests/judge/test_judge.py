@@ -1,6 +1,9 @@
 """The outside judge in-process: the answer runner keeps definitions only, its report is read
 strictly, and a lone answer is judged to the points the corpus expects."""
 
+import subprocess
+import sys
+
 import pytest
 
 from course import RELEASE_NB, answered_namespace
@@ -93,3 +96,47 @@ def test_the_verdict_on_a_report_tells_a_wrong_result_from_a_crash():
         judge_report("gradient_check", crashed, seed)
     with pytest.raises(UnusableReport):
         judge_report("gradient_check", AnswerReport(GC_SIGNATURE, []), seed)
+
+
+@pytest.mark.parametrize("forged", [
+    b"\xff\xfe not utf-8",                                              # undecodable bytes
+    b"[" * 200_000 + b"]" * 200_000,                                     # nesting deep enough to recurse out
+    b'{"signature": "\\udcff", "returned": []}',                         # a lone surrogate: no UTF-8 notebook
+    b'{"signature": null, "returned": []}' + b" " * (1 << 20),           # larger than any real report
+])
+def test_a_report_that_would_crash_the_grader_is_unusable(forged):
+    with pytest.raises(UnusableReport):
+        AnswerReport.from_bytes(forged)
+
+
+# ---------------------------------------------------------------- the plugin's verdict on a real process
+
+def started(folder, code):
+    """A real process in place of the runner: ``code`` runs with the result's path as sys.argv[1]."""
+    folder.mkdir()
+    result = folder / "gradient_check.out"
+    return subprocess.Popen([sys.executable, "-c", code, str(result)], start_new_session=True), result
+
+
+def test_every_outcome_of_the_answers_process_gets_its_sentence(tmp_path, monkeypatch):
+    from gc_grader.plugins.judge_outside_kernel import JudgeOutsideKernel
+
+    monkeypatch.chdir(RELEASE_NB.parent)
+    judge = JudgeOutsideKernel(timeout=2)
+    seed = seed_for("a secret", "ann", "gradient_check")
+    right = runner.run("gradient_check", [student("correct").answers["gradient_check"]], seed).to_json()
+    outcomes = {
+        "right": f"import sys; open(sys.argv[1], 'w').write({right!r})",
+        "died": "import os; os._exit(3)",
+        "hangs": "import time; time.sleep(60)",
+        "forged": "import sys, os; open(sys.argv[1], 'wb').write(b'\\xff'); os._exit(0)",
+        "wrong": "import sys; open(sys.argv[1], 'w').write(" + repr(AnswerReport(
+            GC_SIGNATURE, [Returned("number", value=0.5, type_name="float")] * 5).to_json()) + ")",
+    }
+    verdicts = {name: judge._verdict("gradient_check", *started(tmp_path / name, code), seed)
+                for name, code in outcomes.items()}
+    assert verdicts["right"] is None
+    assert verdicts["died"] == ("AnswerCrashed", "gradient_check stopped the process that ran it (exit code 3).")
+    assert verdicts["hangs"] == ("AnswerCrashed", "gradient_check did not finish its hidden cases within 2 seconds.")
+    assert verdicts["forged"] == ("AnswerCrashed", "The process that ran gradient_check reported nothing usable.")
+    assert verdicts["wrong"][0] == "CheckFailed" and "returned 0.5; expected" in verdicts["wrong"][1]
