@@ -17,7 +17,7 @@ from browser import (ARTIFACTS_DIR, assert_no_error_outputs, assert_no_widget_er
                      open_notebook, require_chromium, run_all_cells, screenshot)
 from course import ROOT, notebook_functions, read_notebook
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 EDITION = ROOT / "notebooks"
 EXPLORER_NB = "Epsilon_Explorer.ipynb"

@@ -15,7 +15,7 @@ from browser import (assert_no_error_outputs, assert_no_widget_errors, cell_outp
                      open_notebook, output_texts, require_chromium, run_all_cells, screenshot)
 from course import ASSIGNMENT, NOTEBOOK, POINTS, RELEASE_DIR, cell_by_grade_id, fill_release, solution_code
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 PASSED = "All tests passed."   # what public_tests._passed prints, once per passing test cell
 

@@ -7,6 +7,8 @@ from nbgrader.api import Gradebook
 
 from postgres import postgres_server
 
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
 
 def test_gradebook_round_trips_through_a_real_postgres_server(tmp_path):
     with postgres_server(tmp_path) as pg:

@@ -16,6 +16,8 @@ import pytest
 
 from course import ASSIGNMENT, NOTEBOOK, ROOT, tool_env
 
+pytestmark = pytest.mark.slow
+
 TOKEN = "quickstart-test"
 
 
