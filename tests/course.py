@@ -1,15 +1,26 @@
-"""The course as the tests see it: its paths, its notebooks, and the real nbgrader CLI.
+"""The course as the tests see it: its paths, its notebooks, and the real nbgrader.
 
 Every test that grades works on a *scratch copy* of the course (made by
 ``make_scratch_course``) with its own gradebook, so nothing the tests do can touch
-the instructor's files or grades.
+the instructor's files or grades. The tests make one such course per session and
+give each test a copy of it (``copy_course``; the fixtures are in conftest.py).
+
+nbgrader runs in the tests' own process (``run_nbgrader``), as nbgrader's own tests run
+it: the same application, configuration and plugins as its command line, without a
+Python start-up per command. ``nbgrader`` runs the command line in a process of its own,
+for what needs one (grading in the background, the benchmarks' timings).
 """
 
+import contextlib
+import io
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
+import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -47,8 +58,91 @@ def tool_env():
     return env
 
 
+@dataclass
+class NbgraderRun:
+    """What one nbgrader command did: its exit status, what it printed, what it logged."""
+    args: tuple
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def check(self):
+        """Fail with the command's whole output unless it exited 0; else return this run."""
+        if self.returncode != 0:
+            raise AssertionError(
+                f"nbgrader {' '.join(self.args)} exited {self.returncode}\n"
+                f"--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}")
+        return self
+
+
+@contextlib.contextmanager
+def _as_the_command_line(course_dir):
+    """Run the block as `nbgrader` would run from ``course_dir``: there, with the venv's bin/
+    first on PATH and no NBGRADER_EXECUTION; then put back the working directory, the
+    environment and sys.path (nbgrader puts the directory it runs in at its front)."""
+    saved_cwd, saved_env, saved_path = os.getcwd(), dict(os.environ), list(sys.path)
+    for name, value in tool_env().items():
+        if os.environ.get(name) != value:
+            os.environ[name] = value
+    os.environ.pop("NBGRADER_EXECUTION", None)
+    os.chdir(course_dir)
+    try:
+        yield
+    finally:
+        os.chdir(saved_cwd)
+        sys.path[:] = saved_path
+        for name in set(os.environ) - set(saved_env):
+            del os.environ[name]
+        for name, value in saved_env.items():
+            if os.environ.get(name) != value:
+                os.environ[name] = value
+
+
+def run_nbgrader(course_dir, *args, check=True):
+    """Run ``nbgrader ARGS`` in ``course_dir``, in this process; fail with its whole output if
+    it exits other than 0 (unless ``check`` is false). Returns an ``NbgraderRun``: what
+    nbgrader printed is its stdout, what it logged its stderr, as from the command line.
+
+    As nbgrader's own tests do it: its application is made, initialized with ARGS and
+    started, its exit caught, and its singletons (it and its subcommand's) cleared after.
+    """
+    from jupyter_core.application import NoStart
+    from nbgrader.apps import NbGraderApp
+    from nbgrader.validator import Validator
+
+    args = tuple(map(str, args))
+    printed, logged = io.StringIO(), io.StringIO()
+    app, saved_stream = None, Validator.stream
+    with _as_the_command_line(course_dir):
+        try:
+            # nbgrader's log handlers write to the sys.stderr of the moment they are set up.
+            with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(logged):
+                Validator.stream = printed          # `nbgrader validate` prints here (bound at import)
+                app = NbGraderApp.instance()
+                try:
+                    app.initialize(list(args))
+                    app.start()
+                    returncode = 0
+                except NoStart:
+                    returncode = 0
+                except SystemExit as exit:
+                    if isinstance(exit.code, str):
+                        print(exit.code, file=logged)
+                    returncode = exit.code if isinstance(exit.code, int) else int(exit.code is not None)
+                except Exception:                   # the command line would print it and exit 1
+                    traceback.print_exc(file=logged)
+                    returncode = 1
+        finally:
+            Validator.stream = saved_stream
+            if app is not None:
+                app.reset()
+    run = NbgraderRun(args, returncode, printed.getvalue(), logged.getvalue())
+    return run.check() if check else run
+
+
 def nbgrader(course_dir, *args, check=True, timeout=900):
-    """Run ``nbgrader ARGS`` in ``course_dir``; fail with its whole output if it fails."""
+    """Run the ``nbgrader ARGS`` command line in a process of its own, in ``course_dir``;
+    fail with its whole output if it fails."""
     proc = subprocess.run(
         [str(VENV_BIN / "nbgrader"), *map(str, args)],
         cwd=course_dir, env=tool_env(), capture_output=True, text=True, timeout=timeout)
@@ -57,6 +151,33 @@ def nbgrader(course_dir, *args, check=True, timeout=900):
             f"nbgrader {' '.join(map(str, args))} exited {proc.returncode}\n"
             f"--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}")
     return proc
+
+
+@contextlib.contextmanager
+def nbgrader_alongside(course_dir, *args, timeout=900):
+    """Run the ``nbgrader ARGS`` command line in a process of its own while the block runs,
+    then wait for it; fail with its whole output if it failed. Yields an ``NbgraderRun``,
+    filled in once the block is over. For grading that mostly waits (on timeouts, on
+    kernels): its waiting overlaps the block's work."""
+    args = tuple(map(str, args))
+    run = NbgraderRun(args, None, "", "")
+    # Files, not pipes: a pipe nobody reads while the block runs stalls nbgrader once full.
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen([str(VENV_BIN / "nbgrader"), *args], cwd=course_dir, env=tool_env(),
+                                   stdin=subprocess.DEVNULL, stdout=out, stderr=err, text=True)
+        try:
+            yield run
+        finally:
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+                raise
+            out.seek(0)
+            err.seek(0)
+            run.returncode, run.stdout, run.stderr = process.returncode, out.read(), err.read()
+    run.check()
 
 
 def make_scratch_course(dest):
@@ -69,6 +190,21 @@ def make_scratch_course(dest):
     shutil.copytree(ROOT / "source", dest / "source", symlinks=True,
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
     return dest
+
+
+def copy_course(course, dest):
+    """A copy of the scratch course ``course`` at ``dest``, gradebook and all: the course as
+    the steps taken in it left it (say, `nbgrader generate_assignment`)."""
+    return Path(shutil.copytree(course, dest, symlinks=True))
+
+
+def short_timeouts(course, seconds):
+    """Give ``course`` a limit of ``seconds`` per cell and per outside judgement (instead of
+    nbgrader_config.py's 30 s), for submissions that hang by design; returns ``course``."""
+    with open(Path(course) / "nbgrader_config.py", "a") as config:
+        config.write("\n# The tests' course for submissions that hang by design.\n"
+                     f"c.Execute.timeout = {seconds}\nc.JudgeOutsideKernel.timeout = {seconds}\n")
+    return course
 
 
 def read_notebook(path):
@@ -113,10 +249,16 @@ def place_submission(course_dir, student, nb, filename=NOTEBOOK_FILE):
 
 
 def check_submissions(course_dir):
-    """Run the pre-grading check README tells instructors to run; return what it printed."""
-    proc = subprocess.run([sys.executable, "-m", "gc_grader.class_grading.check_submissions", ASSIGNMENT],
-                          cwd=course_dir, env=tool_env(), capture_output=True, text=True, timeout=300, check=True)
-    return proc.stdout
+    """Run the pre-grading check README tells instructors to run (in this process); return
+    what it printed."""
+    from gc_grader.class_grading import check_submissions as command
+    printed = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")   # it reconfigures stdout
+    with contextlib.redirect_stdout(printed):
+        status = command.main([ASSIGNMENT, "--course", str(course_dir)])
+    printed.seek(0)
+    report = printed.read()
+    assert status == 0, f"check_submissions exited {status}:\n{report}"
+    return report
 
 
 def exercise_of(test_grade_id):
@@ -141,6 +283,15 @@ def notebook_functions(edits=()):
                  *(solution_code(name) for name in POINTS)):
         exec(compile(code, str(SOURCE_NB), "exec"), namespace)
     return namespace
+
+
+#: Edits of the given backward_propagation_n (for ``notebook_functions``) that fix its planted bugs.
+FIX_DW2 = ("dW2 = 1. / m * np.dot(dZ2, A1.T) * 2", "dW2 = 1. / m * np.dot(dZ2, A1.T)")
+FIX_DB1 = ("db1 = 4. / m * np.sum(dZ1, axis=1, keepdims=True)", "db1 = 1. / m * np.sum(dZ1, axis=1, keepdims=True)")
+
+
+def assert_relatively_close(obtained, expected, rtol):
+    assert abs(obtained - expected) <= rtol * abs(expected), f"{obtained!r} is not {expected!r} (rtol {rtol:g})"
 
 
 def answered_namespace(answers):

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 import gc_epsilon as numerics
-from course import SPEC_FIGURES, notebook_functions
-from test_helpers import FIX_DB1, FIX_DW2, assert_relatively_close
+from course import FIX_DB1, FIX_DW2, SPEC_FIGURES, assert_relatively_close, notebook_functions
 
 U64 = 2.220446049250313e-16
 U32 = 1.1920928955078125e-07
@@ -174,10 +173,9 @@ def test_reference_backprop_is_the_fixed_notebook_backprop(backprops):
         np.testing.assert_allclose(reference[key], fixed[key], rtol=1e-12, atol=0)
 
 
-def test_network_cost_is_the_notebooks():
-    functions = notebook_functions()
+def test_network_cost_is_the_notebooks(solved):
     X, Y, parameters = numerics.network_case()
-    assert numerics.network_cost(parameters, X, Y)[0] == functions["forward_propagation_n"](X, Y, parameters)[0]
+    assert numerics.network_cost(parameters, X, Y)[0] == solved["forward_propagation_n"](X, Y, parameters)[0]
 
 
 def test_network_check_passes_only_with_fixed_backprop(backprops):
@@ -199,11 +197,11 @@ def test_bad_arguments_say_what_is_allowed():
         numerics.check(line, 1e-50, "centered", "float32")
 
 
-def test_fixed_gradients_give_specs_figure_entry_by_entry(backprops):
+def test_fixed_gradients_give_specs_figure_entry_by_entry(backprops, solved):
     """SPEC's figures tie the module's network to the notebook's: the solved gradient_check_n
     on reference_backprop's gradients gives the "both bugs fixed" figure, on the notebook's
     own backprop the buggy one."""
-    gradient_check_n = notebook_functions()["gradient_check_n"]
+    gradient_check_n = solved["gradient_check_n"]
     X, Y, parameters = numerics.network_case()
     _, cache = numerics.network_cost(parameters, X, Y)
     fixed = gradient_check_n(parameters, numerics.reference_backprop(X, Y, cache), X, Y, 1e-7)

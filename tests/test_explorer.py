@@ -7,19 +7,14 @@ import pytest
 
 import gc_epsilon as numerics
 import gc_explorer
-from course import notebook_functions, solution_code
-
-
-@pytest.fixture(scope="module")
-def functions():
-    return notebook_functions()
+from course import solution_code
 
 
 @pytest.fixture
-def network(functions, monkeypatch):
+def network(solved, monkeypatch):
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
-    return gc_explorer.explore_epsilon("network", backprop=functions["backward_propagation_n"],
-                                       gradient_check_n=functions["gradient_check_n"])
+    return gc_explorer.explore_epsilon("network", backprop=solved["backward_propagation_n"],
+                                       gradient_check_n=solved["gradient_check_n"])
 
 
 def readout_value(explorer, name):
@@ -62,12 +57,12 @@ def test_breakdown_names_the_buggy_blocks(network):
     assert network.breakdown.value == "" and network.backprop.disabled
 
 
-def test_readout_shows_the_students_own_result(network, functions):
+def test_readout_shows_the_students_own_result(network, solved):
     network.epsilon.value = 1e-7
     X, Y, parameters = numerics.network_case()
     _, cache = numerics.network_cost(parameters, X, Y)
-    gradients = functions["backward_propagation_n"](X, Y, cache)
-    theirs = functions["gradient_check_n"](parameters, gradients, X, Y, 1e-7)
+    gradients = solved["backward_propagation_n"](X, Y, cache)
+    theirs = solved["gradient_check_n"](parameters, gradients, X, Y, 1e-7)
     assert f"{theirs:.3e}" in network.readout.value
 
 
@@ -98,12 +93,12 @@ def test_without_backprop_only_fixed_is_offered(monkeypatch):
     assert "disagrees" not in explorer.breakdown.value
 
 
-def test_under_nbgrader_a_static_summary_replaces_the_widget(monkeypatch, capsys, functions):
+def test_under_nbgrader_a_static_summary_replaces_the_widget(monkeypatch, capsys, solved):
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    assert gc_explorer.explore_epsilon("network", backprop=functions["backward_propagation_n"]) is None
+    assert gc_explorer.explore_epsilon("network", backprop=solved["backward_propagation_n"]) is None
     printed = capsys.readouterr().out
     assert "static summary" in printed
-    expected = numerics.check(numerics.network_line(functions["backward_propagation_n"]), 1e-7)
+    expected = numerics.check(numerics.network_line(solved["backward_propagation_n"]), 1e-7)
     assert f"difference {expected.difference:.1e} at ε = 1e-07 (fails)" in printed
 
 
@@ -130,9 +125,9 @@ def test_a_broken_backprop_is_reported_not_raised(monkeypatch, capsys, backprop)
     assert "static summary" in capsys.readouterr().out
 
 
-def test_student_rows_only_where_comparable(functions, monkeypatch):
+def test_student_rows_only_where_comparable(solved, monkeypatch):
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
-    explorer = gc_explorer.explore_epsilon(gradient_check=functions["gradient_check"])
+    explorer = gc_explorer.explore_epsilon(gradient_check=solved["gradient_check"])
     assert "your gradient_check" in explorer.readout.value
     explorer.method.value = "forward"
     assert "your gradient_check" not in explorer.readout.value

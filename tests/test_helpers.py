@@ -7,19 +7,7 @@ import pytest
 import gc_utils
 import public_tests
 import testCases
-from course import SPEC_FIGURES, notebook_functions
-
-FIX_DW2 = ("dW2 = 1. / m * np.dot(dZ2, A1.T) * 2", "dW2 = 1. / m * np.dot(dZ2, A1.T)")
-FIX_DB1 = ("db1 = 4. / m * np.sum(dZ1, axis=1, keepdims=True)", "db1 = 1. / m * np.sum(dZ1, axis=1, keepdims=True)")
-
-
-def assert_relatively_close(obtained, expected, rtol):
-    assert abs(obtained - expected) <= rtol * abs(expected), f"{obtained!r} is not {expected!r} (rtol {rtol:g})"
-
-
-@pytest.fixture(scope="module")
-def solved():
-    return notebook_functions()
+from course import FIX_DB1, FIX_DW2, SPEC_FIGURES, assert_relatively_close, notebook_functions
 
 
 def test_the_public_tests_expect_specs_figures():

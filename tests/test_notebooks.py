@@ -12,7 +12,7 @@ import pytest
 from nbclient import NotebookClient
 
 from course import (ASSIGNMENT, HELPERS, POINTS, RELEASE_DIR, RELEASE_NB, ROOT, SOURCE_NB, SPEC_FIGURES, exercise_of,
-                    grade_id, make_scratch_course, nbgrader, read_notebook)
+                    grade_id, read_notebook, run_nbgrader)
 from gc_grader.assignment import SIGNATURES, STANDARD_IMPORTS
 
 #: The one code cell a student edits without it being graded: the bug hunt.
@@ -131,12 +131,12 @@ def test_solved_source_runs_top_to_bottom(tmp_path):
 
 
 def test_nbgrader_validate_passes_the_source():
-    proc = nbgrader(ROOT, "validate", SOURCE_NB)
+    proc = run_nbgrader(ROOT, "validate", SOURCE_NB)
     assert "Success! Your notebook passes all the tests." in proc.stdout, proc.stdout
 
 
 def test_nbgrader_validate_invert_on_the_release_passes_nothing():
-    proc = nbgrader(ROOT, "validate", "--invert", RELEASE_NB)
+    proc = run_nbgrader(ROOT, "validate", "--invert", RELEASE_NB)
     assert "Success! The notebook does not pass any tests." in proc.stdout, proc.stdout
 
 
@@ -145,10 +145,8 @@ def tree(folder):
                   if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts)
 
 
-def test_committed_release_equals_a_fresh_generate_assignment(tmp_path):
-    course = make_scratch_course(tmp_path / "course")
-    nbgrader(course, "generate_assignment", ASSIGNMENT, "--no-db")
-    fresh = course / "release" / ASSIGNMENT
+def test_committed_release_equals_a_fresh_generate_assignment(generated_course):
+    fresh = generated_course / "release" / ASSIGNMENT   # this session's `nbgrader generate_assignment`
     assert tree(fresh) == tree(RELEASE_DIR)
     differing = [name for name in tree(fresh) if not filecmp.cmp(fresh / name, RELEASE_DIR / name, shallow=False)]
     assert not differing, f"release/ is stale; regenerate it (see README): {differing}"

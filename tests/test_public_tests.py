@@ -4,14 +4,9 @@ import numpy as np
 import pytest
 
 import public_tests
-from course import SPEC_FIGURES, notebook_functions
+from course import SPEC_FIGURES
 
 GC, GCN = SPEC_FIGURES["gradient_check"], SPEC_FIGURES["gradient_check_n"]
-
-
-@pytest.fixture(scope="module")
-def solved():
-    return notebook_functions()
 
 
 @pytest.mark.parametrize(("test_name", "function", "expected"), [

@@ -4,22 +4,14 @@ copy only. (The end-to-end corpus covers the same through `nbgrader autograde`.)
 
 import copy
 
-import pytest
-
-from course import ASSIGNMENT, NOTEBOOK, RELEASE_NB, SOURCE_NB, make_scratch_course, nbgrader, read_notebook
+from course import ASSIGNMENT, NOTEBOOK, RELEASE_NB, SOURCE_NB, read_notebook
 from gc_grader.assignment import grade_id
 from gc_grader.plugins import RepairCells
 
 
-@pytest.fixture(scope="module")
-def course(tmp_path_factory):
-    course = make_scratch_course(tmp_path_factory.mktemp("course"))
-    nbgrader(course, "generate_assignment", ASSIGNMENT)   # the gradebook RepairCells reads
-    return course
-
-
 def repair(course, nb, monkeypatch):
     monkeypatch.chdir(course)   # nbgrader runs preprocessors from the course root
+    # The gradebook generate_assignment filled: RepairCells reads the instructor's cells there.
     resources = {"nbgrader": {"db_url": f"sqlite:///{course / 'gradebook.db'}",
                               "notebook": NOTEBOOK, "assignment": ASSIGNMENT}}
     return RepairCells().preprocess(nb, resources)[0]
