@@ -23,6 +23,7 @@ class Submission:
     edit_notebook: Optional[Callable] = None       # changes the notebook's cells (delete, duplicate...)
     filename: Optional[str] = None                 # the student renamed the notebook
     hint: Optional[str] = None                     # key of public_tests.HINTS its feedback must show
+    hangs: bool = False                            # a cell of it never finishes: it waits for every timeout
 
     def notebook(self):
         """The submitted notebook: the release with these answers and edits."""
@@ -62,11 +63,11 @@ def variant(student, description, changes, lost=()):
     return Submission(student, description, answers, lost=tuple(lost))
 
 
-def mistake(student, description, exercise, *edits, code=None, hint=None):
+def mistake(student, description, exercise, *edits, code=None, hint=None, hangs=False):
     """A correct submission except for ``exercise``, changed by ``edits`` or replaced by ``code``."""
     submission = variant(student, description, {exercise: code if code is not None else list(edits)},
                          lost=(exercise,))
-    return Submission(**{**submission.__dict__, "hint": hint})
+    return Submission(**{**submission.__dict__, "hint": hint, "hangs": hangs})
 
 
 def with_notebook_edit(submission, student, description, edit, lost=None):
@@ -325,10 +326,12 @@ def corpus():
                 {gc: EXPLORER_GC, gcn: EXPLORER_GCN}, lost=(gc, gcn)),
         # Breakage: each costs its own exercise only, and the batch finishes.
         mistake("endless_loop", "an endless loop in gradient_check", gc,
-                ("    theta_plus = theta + epsilon", "    while True:\n        pass\n    theta_plus = theta + epsilon")),
+                ("    theta_plus = theta + epsilon", "    while True:\n        pass\n    theta_plus = theta + epsilon"),
+                hangs=True),
         mistake("sleeps", "time.sleep(3600) in gradient_check_n", gcn,
                 ("    parameters_values, _ = dictionary_to_vector(parameters)",
-                 "    import time\n    time.sleep(3600)\n    parameters_values, _ = dictionary_to_vector(parameters)")),
+                 "    import time\n    time.sleep(3600)\n    parameters_values, _ = dictionary_to_vector(parameters)"),
+                hangs=True),
         mistake("syntax_error", "a syntax error in backward_propagation", "backward_propagation",
                 ("dtheta = x", "dtheta = x +")),
         mistake("kills_kernel", "os._exit in gradient_check", gc,

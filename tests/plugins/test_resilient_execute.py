@@ -2,22 +2,23 @@
 kills or hangs the kernel loses the exercises that really fail, and nothing else.
 
 Two batches, each graded by one `nbgrader autograde` call in its own scratch course:
-one with the course's own settings (kernels killed), one with a 5-second cell timeout
-(cells that hang), to keep the suite quick. Both run at the same time, since most of
-their time is spent waiting on timeouts and kernel starts.
+one with the course's own settings (kernels killed), one with a 5-second limit per cell
+and per outside judgement (cells that hang), to keep the suite quick. Both run at the
+same time (the second in a process of its own), since most of their time is spent
+waiting on timeouts and kernel starts.
 """
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
 from nbformat.v4 import new_output
 
-from course import (ASSIGNMENT, NOTEBOOK, POINTS, VENV_BIN, make_scratch_course, nbgrader, points_by_exercise,
-                    read_notebook, tool_env)
+from course import (ASSIGNMENT, NOTEBOOK, POINTS, copy_course, nbgrader_alongside, points_by_exercise, read_notebook,
+                    run_nbgrader, short_timeouts)
 from submissions import Submission, correct_answers, mistake, variant
 
+pytestmark = pytest.mark.slow
 
 SHORT_TIMEOUT = 5
 RETURN = "    return difference"  # the last line of gradient_check's answer
@@ -80,12 +81,10 @@ def kernels_running_in(course):
 class Batch:
     """One scratch course whose submissions one `nbgrader autograde` call grades."""
 
-    def __init__(self, root, submissions, *options):
-        self.course = make_scratch_course(root)
-        nbgrader(self.course, "generate_assignment", ASSIGNMENT)
+    def __init__(self, course, submissions):
+        self.course = course
         for submission in submissions:
             submission.place(self.course)
-        self.options = options
 
     def points(self, student):
         return points_by_exercise(self.course, student)
@@ -95,22 +94,14 @@ class Batch:
 
 
 @pytest.fixture(scope="module")
-def batches(tmp_path_factory):
-    killed = Batch(tmp_path_factory.mktemp("killed"), KILLED)
-    hung = Batch(tmp_path_factory.mktemp("hung"), HUNG, f"--Execute.timeout={SHORT_TIMEOUT}")
-    # Start the slow, mostly waiting batch in the background, grade the other meanwhile.
-    background = subprocess.Popen(
-        [str(VENV_BIN / "nbgrader"), "autograde", ASSIGNMENT, *hung.options], cwd=hung.course,
-        env=tool_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        killed.log = nbgrader(killed.course, "autograde", ASSIGNMENT).stderr
-    finally:
-        try:
-            hung.log, _ = background.communicate(timeout=600)
-        except subprocess.TimeoutExpired:
-            background.kill()
-            raise
-    assert background.returncode == 0, f"nbgrader autograde (short timeout) failed:\n{hung.log}"
+def batches(generated_course, tmp_path_factory):
+    killed = Batch(copy_course(generated_course, tmp_path_factory.mktemp("killed") / "course"), KILLED)
+    hung = Batch(short_timeouts(copy_course(generated_course, tmp_path_factory.mktemp("hung") / "course"),
+                                SHORT_TIMEOUT), HUNG)
+    # The slow, mostly waiting batch is graded in the background, the other meanwhile.
+    with nbgrader_alongside(hung.course, "autograde", ASSIGNMENT) as background:
+        killed.log = run_nbgrader(killed.course, "autograde", ASSIGNMENT).stderr
+    hung.log = background.stderr
     return {"killed": killed, "hung": hung}
 
 
