@@ -1,7 +1,10 @@
 """The grader's reference: its copy of the notebook's network, the simulated mistakes, and
 the hidden networks drawn per student."""
 
+import multiprocessing
+import os
 import warnings
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pytest
@@ -55,10 +58,8 @@ def test_drawn_cases_differ_per_seed_and_repeat_for_the_same_seed():
     assert cases.simple_cases(1) != cases.simple_cases(2)
 
 
-def test_every_drawn_hidden_network_gives_finite_differences():
-    """Seeds are 32-bit and drawn per student: none may give a network whose output saturates
-    (cost inf or nan), on which a correct gradient_check_n would fail. One in about fifty did."""
-    seeds = np.random.RandomState(7).randint(0, 2**32 - 1, 1500, dtype=np.int64)
+def drawn_networks_give_finite_differences(seeds):
+    """The checks of the test below, on some of its seeds; returns how many were checked."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)      # log(0), 0 * inf: caught, not averaged away
         for seed in seeds:
@@ -69,3 +70,15 @@ def test_every_drawn_hidden_network_gives_finite_differences():
             assert all(np.isfinite(differences)), f"seed {seed}: {differences}"
             # The planted bugs always show, far above the notebook's threshold.
             assert differences[0] > 1e-3, f"seed {seed}: {differences}"
+    return len(seeds)
+
+
+def test_every_drawn_hidden_network_gives_finite_differences():
+    """Seeds are 32-bit and drawn per student: none may give a network whose output saturates
+    (cost inf or nan), on which a correct gradient_check_n would fail. One in about fifty did."""
+    seeds = np.random.RandomState(7).randint(0, 2**32 - 1, 1500, dtype=np.int64)
+    # Every seed checked the same way, in a few processes at once: the wait shrinks by the
+    # number of cores. (spawn: this process may hold the threads of earlier kernel clients.)
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        checked = sum(pool.map(drawn_networks_give_finite_differences, np.array_split(seeds, 10)))
+    assert checked == len(seeds) == 1500
