@@ -19,9 +19,12 @@ import nbformat
 import psutil
 import pytest
 
-from course import ASSIGNMENT, NOTEBOOK, POINTS, make_scratch_course, nbgrader, points_by_exercise, tool_env
+from course import (ASSIGNMENT, NOTEBOOK, POINTS, copy_course, make_scratch_course, points_by_exercise, run_nbgrader,
+                    tool_env)
 from postgres import postgres_server
 from submissions import corpus
+
+pytestmark = pytest.mark.slow
 
 RECIPES = {s.student: s for s in corpus()}
 
@@ -45,9 +48,10 @@ def old_schema_notebook():
     return nb
 
 
-def course_for(tmp_path, db_url=None):
+def course_with_gradebook(tmp_path, db_url):
+    """A scratch course whose gradebook is the database at ``db_url``, the assignment generated there."""
     course = make_scratch_course(tmp_path / "course")
-    nbgrader(course, "generate_assignment", ASSIGNMENT, *([f"--db={db_url}"] if db_url else []))
+    run_nbgrader(course, "generate_assignment", ASSIGNMENT, f"--db={db_url}")
     return course
 
 
@@ -93,8 +97,8 @@ def every_recorded_grade(db_url):
 # --- SQLite, submissions from an LMS download --------------------------------------------------
 
 @pytest.fixture(scope="module")
-def zip_course(tmp_path_factory):
-    course = course_for(tmp_path_factory.mktemp("zip"))
+def zip_course(generated_course, tmp_path_factory):
+    course = copy_course(generated_course, tmp_path_factory.mktemp("zip") / "course")
     lms_download(course, CLASS, broken=[BROKEN])
     first = grade_class(course, "--collect", "zip", "--workers", 2)
     return course, first
@@ -195,23 +199,22 @@ def test_a_second_run_grades_only_what_is_new_unless_forced(zip_course):
     assert re.search(r"\b97(\.0+)?\s*/\s*100", re.sub(r"<[^>]+>", " ", feedback)), "manual score missing"
 
 
-def test_submissions_collected_from_the_exchange(tmp_path):
-    course = course_for(tmp_path)
+def test_submissions_collected_from_the_exchange(tmp_path, course):
     exchange = tmp_path / "exchange"
     exchange.mkdir()
     exchange.chmod(0o777)
     with open(course / "nbgrader_config.py", "a") as config:
         config.write(f"\nc.Exchange.root = {str(exchange)!r}\n")
-    nbgrader(course, "release_assignment", ASSIGNMENT)
+    run_nbgrader(course, "release_assignment", ASSIGNMENT)
     students = pick("correct", "gc_eps")
     for submission in students:
         home = tmp_path / "students" / submission.student
         home.mkdir(parents=True)
         (home / "nbgrader_config.py").write_text(
             f"c = get_config()\nc.Exchange.root = {str(exchange)!r}\nc.CourseDirectory.course_id = 'gradient-checking'\n")
-        nbgrader(home, "fetch_assignment", ASSIGNMENT)
+        run_nbgrader(home, "fetch_assignment", ASSIGNMENT)
         nbformat.write(submission.notebook(), str(home / ASSIGNMENT / f"{NOTEBOOK}.ipynb"))
-        nbgrader(home, "submit", ASSIGNMENT, "--student", submission.student)
+        run_nbgrader(home, "submit", ASSIGNMENT, "--student", submission.student)
     run = grade_class(course, "--collect", "exchange", "--workers", 1)
     assert "grade-class: 2 to grade" in run.stdout
     assert_points(course, students)
@@ -233,9 +236,8 @@ def test_changed_tests_regrade_everyone(zip_course):
         config.write_text(original)
 
 
-def test_a_linked_file_is_never_graded(tmp_path):
+def test_a_linked_file_is_never_graded(course):
     """A submission whose notebook is a symbolic link (here, to the instructor's solutions)."""
-    course = course_for(tmp_path)
     place_all(course, pick("correct"))
     folder = course / "submitted" / "linker" / ASSIGNMENT
     folder.mkdir(parents=True)
@@ -254,7 +256,7 @@ def test_bad_arguments_get_a_clear_message(tmp_path):
     no_assignment = grade_class(course, check=False)
     assert no_assignment.returncode != 0
     assert f"the gradebook has no assignment {ASSIGNMENT!r}" in no_assignment.stderr
-    nbgrader(course, "generate_assignment", ASSIGNMENT)
+    run_nbgrader(course, "generate_assignment", ASSIGNMENT)
     no_download = grade_class(course, "--collect", "zip", check=False)
     assert "put the LMS download" in no_download.stderr
     assert "--workers must be at least 1" in grade_class(course, "--workers", 0, check=False).stderr
@@ -294,10 +296,11 @@ def kill_tree(process):
     psutil.wait_procs(family, timeout=30)
 
 
+@pytest.mark.postgres
 def test_a_worker_killed_mid_batch_loses_nothing(tmp_path, postgres):
     """On a cluster given by address: one worker dies while grading; its student is graded again."""
     db_url = postgres.create_database("killed_worker")
-    course = course_for(tmp_path, db_url)
+    course = course_with_gradebook(tmp_path, db_url)
     place_all(course, CLASS)
     scheduler_file = tmp_path / "scheduler.json"
     dask = Path(sys.executable).parent / "dask"
@@ -334,9 +337,10 @@ def test_a_worker_killed_mid_batch_loses_nothing(tmp_path, postgres):
     assert_points(course, CLASS, db_url)
 
 
+@pytest.mark.postgres
 def test_a_killed_run_leaves_no_half_written_grades(tmp_path, postgres):
     db_url = postgres.create_database("killed_run")
-    course = course_for(tmp_path, db_url)
+    course = course_with_gradebook(tmp_path, db_url)
     place_all(course, CLASS)
     command = subprocess.Popen([sys.executable, "-m", "gc_grader.class_grading", ASSIGNMENT, "--workers", "2",
                                 "--db", db_url], cwd=course, env=tool_env(), start_new_session=True,
@@ -369,13 +373,12 @@ def test_a_killed_run_leaves_no_half_written_grades(tmp_path, postgres):
     assert f"{len(CLASS)} submissions in the gradebook" in again.stdout
 
 
-def test_one_students_grades_go_in_whole_or_not_at_all(tmp_path):
+def test_one_students_grades_go_in_whole_or_not_at_all(course):
     """record_grades fails half-way (a notebook the gradebook does not know): nothing of it stays."""
     from nbgrader.api import Gradebook, MissingEntry
     from gc_grader.class_grading.gradebook_writer import record_grades
     from gc_grader.class_grading.model import NotebookScores, Result
 
-    course = course_for(tmp_path)
     url = f"sqlite:///{course / 'gradebook.db'}"
     full = {f"{name}_tests": float(points) for name, points in POINTS.items()}
     good = Result("ada", "x", ok=True, notebooks=[NotebookScores(NOTEBOOK, 0.0, full, {})])
@@ -394,10 +397,9 @@ def test_one_students_grades_go_in_whole_or_not_at_all(tmp_path):
 
 # --- nbgrader's folder settings -------------------------------------------------------------------
 
-def test_a_course_that_renames_its_folders_is_graded_where_nbgrader_keeps_them(tmp_path):
+def test_a_course_that_renames_its_folders_is_graded_where_nbgrader_keeps_them(course):
     """Every path goes through nbgrader's CourseDirectory: submitted/, autograded/ and feedback/
     set to other names in nbgrader_config.py are read and written there, and nowhere else."""
-    course = course_for(tmp_path)
     with open(course / "nbgrader_config.py", "a") as config:
         config.write('\nc.CourseDirectory.submitted_directory = "handed_in"\n'
                      'c.CourseDirectory.autograded_directory = "graded"\n'
