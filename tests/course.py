@@ -125,10 +125,10 @@ def run_nbgrader(course_dir, *args, check=True):
                     returncode = 0
                 except NoStart:
                     returncode = 0
-                except SystemExit as exit:
-                    if isinstance(exit.code, str):
-                        print(exit.code, file=logged)
-                    returncode = exit.code if isinstance(exit.code, int) else int(exit.code is not None)
+                except SystemExit as stop:          # sys.exit(status), or sys.exit(message): status 1
+                    if isinstance(stop.code, str):
+                        print(stop.code, file=logged)
+                    returncode = stop.code if isinstance(stop.code, int) else int(stop.code is not None)
                 except Exception:                   # the command line would print it and exit 1
                     traceback.print_exc(file=logged)
                     returncode = 1
