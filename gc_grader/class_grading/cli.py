@@ -95,7 +95,7 @@ def lms_archive(course, assignment):
     """Where nbgrader's zip_collect reads the LMS download, by the course's settings."""
     app = ZipCollectApp(config=course.config)
     return course.root / app.collect_directory_structure.format(
-        downloaded=course.coursedir.downloaded_directory, assignment_id=assignment, collect_step=app.archive_directory)
+        downloaded=app.downloaded_directory, assignment_id=assignment, collect_step=app.archive_directory)
 
 
 def check(course, assignment):

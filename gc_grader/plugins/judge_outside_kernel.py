@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from nbformat.v4 import new_output
@@ -37,8 +38,9 @@ from gc_grader.plugins.source_notebook import source_cells
 class JudgeOutsideKernel(NbGraderPreprocessor):
     """Fail the test cell of every exercise whose answer is wrong when run on its own."""
 
-    timeout = Integer(30, help="Seconds one answer may run, on all its hidden cases, before it "
-                               "fails as too slow (the notebook's cells have Execute.timeout).").tag(config=True)
+    timeout = Integer(30, help="Seconds one answer may run, on all its hidden cases, before it fails as "
+                               "too slow; the four exercises' answers run side by side, so a submission "
+                               "waits this long at most (its cells have Execute.timeout).").tag(config=True)
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
@@ -77,13 +79,14 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
                     [sys.executable, "-m", "gc_grader.judge.runner", exercise, str(request), str(result)],
                     cwd=folder, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                     start_new_session=True), result, seed)
+            deadline = time.monotonic() + self.timeout
             for exercise, (process, result, seed) in running.items():
-                verdicts[exercise] = self._verdict(exercise, process, result, seed)
+                verdicts[exercise] = self._verdict(exercise, process, result, seed, deadline)
         return verdicts
 
-    def _verdict(self, exercise, process, result, seed):
+    def _verdict(self, exercise, process, result, seed, deadline):
         try:
-            process.wait(timeout=self.timeout)
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, 9)
             process.wait()

@@ -3,6 +3,7 @@ strictly, and a lone answer is judged to the points the corpus expects."""
 
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -129,14 +130,18 @@ def test_every_outcome_of_the_answers_process_gets_its_sentence(tmp_path, monkey
         "right": f"import sys; open(sys.argv[1], 'w').write({right!r})",
         "died": "import os; os._exit(3)",
         "hangs": "import time; time.sleep(60)",
+        "hangs too": "while True: pass",
         "forged": "import sys, os; open(sys.argv[1], 'wb').write(b'\\xff'); os._exit(0)",
         "wrong": "import sys; open(sys.argv[1], 'w').write(" + repr(AnswerReport(
             GC_SIGNATURE, [Returned("number", value=0.5, type_name="float")] * 5).to_json()) + ")",
     }
-    verdicts = {name: judge._verdict("gradient_check", *started(tmp_path / name, code), seed)
-                for name, code in outcomes.items()}
+    running = {name: started(tmp_path / name, code) for name, code in outcomes.items()}
+    deadline = time.monotonic() + judge.timeout      # all side by side, as the plugin runs them
+    verdicts = {name: judge._verdict("gradient_check", *process, seed, deadline) for name, process in running.items()}
+    assert time.monotonic() < deadline + 1, "the answers' processes are waited for together, not in turn"
     assert verdicts["right"] is None
     assert verdicts["died"] == ("AnswerCrashed", "gradient_check stopped the process that ran it (exit code 3).")
-    assert verdicts["hangs"] == ("AnswerCrashed", "gradient_check did not finish its hidden cases within 2 seconds.")
+    for name in ("hangs", "hangs too"):
+        assert verdicts[name] == ("AnswerCrashed", "gradient_check did not finish its hidden cases within 2 seconds.")
     assert verdicts["forged"] == ("AnswerCrashed", "The process that ran gradient_check reported nothing usable.")
     assert verdicts["wrong"][0] == "CheckFailed" and "returned 0.5; expected" in verdicts["wrong"][1]
