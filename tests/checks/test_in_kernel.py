@@ -90,3 +90,19 @@ def test_a_signature_change_or_a_deleted_answer_fails_with_a_sentence():
     del ns["gradient_check_n"]
     with pytest.raises(AnswerCrashed, match="gradient_check_n is not defined"):
         in_kernel.check_gradient_check_n(ns)
+
+
+def test_test_cells_stored_before_the_restructure_still_grade():
+    """nbgrader grades with the test cells its gradebook stored at generate time: those of a
+    course generated before the checks moved import gc_grader.hidden_tests, and must still grade."""
+    old_cells = ["from gc_grader import hidden_tests as _hidden\n_hidden.check_forward_propagation(globals())",
+                 "from gc_grader import hidden_tests as _hidden\n_hidden.isolate_gradient_check(globals())\n"
+                 "from gc_grader import hidden_tests as _hidden\n_hidden.check_gradient_check(globals())",
+                 "from gc_grader import hidden_tests as _hidden\n_hidden.isolate_gradient_check_n(globals())\n"
+                 "_hidden.check_gradient_check_n(globals())"]
+    right = answered_namespace(CORRECT[0].answers)
+    for cell in old_cells:
+        exec(cell, right)
+    wrong = answered_namespace(student("gcn_no_copy").answers)
+    with pytest.raises(CheckFailed, match="perturb the original vector"):
+        exec(old_cells[-1], wrong)
