@@ -30,6 +30,16 @@ from gc_grader.assignment import exercise_of as _exercise_of
 
 ROOT = Path(__file__).resolve().parents[1]
 
+#: SPEC's signatures and README's points: the tests' oracles for the contract that
+#: gc_grader.assignment states for the product (test_notebooks ties the two).
+SPEC_SIGNATURES = {
+    "forward_propagation": "(x, theta)",
+    "backward_propagation": "(x, theta)",
+    "gradient_check": "(x, theta, epsilon=1e-07, print_msg=False)",
+    "gradient_check_n": "(parameters, gradients, X, Y, epsilon=1e-07, print_msg=False)",
+}
+README_POINTS = {"forward_propagation": 10, "backward_propagation": 10, "gradient_check": 30, "gradient_check_n": 50}
+
 #: SPEC's table of figures (float64), the tests' one oracle. The product's own copy of the
 #: public ones is public_tests.EXPECTED, checked against this in test_helpers.
 SPEC_FIGURES = {
@@ -81,12 +91,12 @@ def _as_the_command_line(course_dir):
     first on PATH and no NBGRADER_EXECUTION; then put back the working directory, the
     environment and sys.path (nbgrader puts the directory it runs in at its front)."""
     saved_cwd, saved_env, saved_path = os.getcwd(), dict(os.environ), list(sys.path)
-    for name, value in tool_env().items():
-        if os.environ.get(name) != value:
-            os.environ[name] = value
-    os.environ.pop("NBGRADER_EXECUTION", None)
-    os.chdir(course_dir)
     try:
+        for name, value in tool_env().items():
+            if os.environ.get(name) != value:
+                os.environ[name] = value
+        os.environ.pop("NBGRADER_EXECUTION", None)
+        os.chdir(course_dir)
         yield
     finally:
         os.chdir(saved_cwd)

@@ -17,7 +17,7 @@ import nbformat
 import pytest
 
 import public_tests
-from course import (ASSIGNMENT, NOTEBOOK, ROOT, check_submissions, copy_course, nbgrader_alongside,
+from course import (ASSIGNMENT, NOTEBOOK, ROOT, check_submissions, copy_course, nbgrader, nbgrader_alongside,
                     points_by_exercise, run_nbgrader, short_timeouts)
 from submissions import corpus
 
@@ -57,9 +57,11 @@ def graded(generated_course, tmp_path_factory):
     report = check_submissions(usual)
     assert "renamed: 'Gradient_Checking (1).ipynb' is graded as Gradient_Checking.ipynb" in report
     check_submissions(hanging)
-    # The hanging submissions mostly wait on their timeouts: they are graded meanwhile.
+    # The hanging submissions mostly wait on their timeouts: they are graded meanwhile. The
+    # corpus goes through nbgrader's command line, exactly as an instructor runs it (in a
+    # process whose modules come from the course alone, not from this test process).
     with nbgrader_alongside(hanging, "autograde", ASSIGNMENT):
-        run_nbgrader(usual, "autograde", ASSIGNMENT)
+        nbgrader(usual, "autograde", ASSIGNMENT)
     for course in (usual, hanging):
         run_nbgrader(course, "generate_feedback", ASSIGNMENT)
     return GradedCorpus(usual, hanging)

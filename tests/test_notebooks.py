@@ -13,7 +13,10 @@ from nbclient import NotebookClient
 
 from course import (ASSIGNMENT, HELPERS, POINTS, RELEASE_DIR, RELEASE_NB, ROOT, SOURCE_NB, SPEC_FIGURES, exercise_of,
                     grade_id, read_notebook, run_nbgrader)
+from course import README_POINTS, SPEC_SIGNATURES
 from gc_grader.assignment import SIGNATURES, STANDARD_IMPORTS
+from gc_grader.class_grading.course import Course
+from gc_grader.plugins import JudgeOutsideKernel
 
 #: The one code cell a student edits without it being graded: the bug hunt.
 EDITABLE_GIVEN = {"backward-propagation-n"}
@@ -47,6 +50,18 @@ def test_source_is_valid_nbformat_with_no_outputs_and_stable_ids(source):
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None, f"stored output in {cell.id}"
     assert source.metadata.kernelspec.name == "python3"
+
+
+def test_the_product_states_specs_signatures_and_readmes_points():
+    assert SIGNATURES == SPEC_SIGNATURES
+    assert POINTS == README_POINTS
+
+
+def test_the_shipped_timeouts_are_finite_and_thirty_seconds():
+    """The tests grade the submissions that hang with short timeouts: the course's own stay these."""
+    config = Course(ROOT).config
+    assert config.Execute.timeout == 30
+    assert JudgeOutsideKernel(config=config).timeout == 30
 
 
 def test_student_cells_have_spec_grade_ids_and_signatures(source):
