@@ -15,7 +15,7 @@ from pathlib import Path
 import gc_grader
 
 #: The parts of gc_grader that decide a grade, relative to the package.
-GRADING_CODE = ("assignment.py", "checks", "judge", "plugins", "class_grading/worker.py",
+GRADING_CODE = ("assignment.py", "checks", "judge", "plugins", "sandbox", "class_grading/worker.py",
                 "class_grading/definitions.py", "class_grading/gradebook_writer.py")
 
 

@@ -17,6 +17,8 @@ KINDS = ("number", "array", "other", "error")
 NUMBER_TYPES = ("int", "float", "float64")
 #: A real report is a few hundred bytes; a larger file is not read further.
 MAX_REPORT_BYTES = 1 << 20
+#: An error message longer than this is cut (it comes from the student's code).
+MAX_ERROR_CHARS = 500
 
 
 class UnusableReport(Exception):
@@ -87,4 +89,7 @@ def _returned(item):
         item["shape"] = tuple(shape)
     if not all(checks):
         raise UnusableReport(f"a returned value of kind {kind!r} with fields of the wrong type")
+    if len(item.get("error", "")) > MAX_ERROR_CHARS:
+        # The student's exception message goes into the feedback: a readable part of it is enough.
+        item["error"] = item["error"][:MAX_ERROR_CHARS] + " [...]"
     return Returned(**item)

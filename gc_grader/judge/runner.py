@@ -1,34 +1,40 @@
-"""Run one exercise's answer in a process of its own and report what it returns.
+"""Run one exercise's answer on its hidden cases and report what it returns: the judge's
+answer process, which runs in the sandbox.
 
-Started by plugins.judge_outside_kernel for each exercise of each submission, in the
-submission's autograded folder (so the assignment's helper modules import). It runs
-only the *definitions* of the answer cell and of cells the student added (def, class,
-import and plain assignments), never other top-level statements, so code that tampers
-with the kernel, prints, sleeps or exits at the top level of a cell has no effect here.
-The function then runs on the hidden cases with known-good callees, and only its
-results (numbers, types, error messages) go back, as a ``report.AnswerReport`` in a file.
+Standalone on purpose (the standard library, numpy and, through the request, the
+released helpers and ``models.py`` beside this file): the sandbox holds this file and
+``models.py``, never the grading package, so the hidden checks' code, the secret and
+the seed are not there. ``judge.requests`` builds the request on the grader's side:
+the answer cell's and added cells' sources, the hidden cases' arguments as plain data
+and the names of the known-good callees each case gives the answer.
 
-    python -m gc_grader.judge.runner EXERCISE REQUEST RESULT
-REQUEST is JSON {"codes": [cell sources], "seed": int}; RESULT receives the report.
+It runs only the *definitions* of those cells (def, class, import and plain
+assignments), never other top-level statements, so code that tampers with the
+process, prints, sleeps or exits at the top level of a cell has no effect here. Only
+the results (numbers, types, shapes, error messages) go back, as JSON of the shape of
+``report.AnswerReport``, which the grader reads strictly and bounded in size.
+
+    python runner.py < REQUEST.json > REPORT.json
 """
 
 import ast
 import contextlib
-import dataclasses
+import importlib
+import importlib.util
 import inspect
 import io
 import json
 import os
 import sys
 import types
+from pathlib import Path
 
 import numpy as np
 
-from gc_grader.assignment import EXPLORER_MODULES, STANDARD_IMPORTS
-from gc_grader.judge.report import AnswerReport, Returned
-
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom,
                ast.Assign, ast.AnnAssign)
+#: Modules a case may take its callees from: the released gc_utils, and models.py beside this file.
+CALLEE_MODULES = ("gc_utils", "models")
 
 
 class _ExplorerOnly(types.ModuleType):
@@ -54,25 +60,47 @@ def definitions_of(code):
     return tree
 
 
+def decode(value):
+    """An argument from its JSON form (see ``requests.encode``)."""
+    if isinstance(value, dict) and "array" in value:
+        return np.array(value["array"], dtype=value["dtype"]).reshape(value["shape"])
+    if isinstance(value, dict) and "dict" in value:
+        return {key: decode(item) for key, item in value["dict"].items()}
+    return value
+
+
 def describe(value):
-    """What a function returned, as plain data the grader can judge."""
+    """What a function returned, as the plain data of a ``report.Returned``."""
     if type(value) in (float, np.float64, int):
         number = value if type(value) is int else float(value)
-        return Returned("number", value=number, type_name=type(value).__name__)
+        return {"kind": "number", "value": number, "type_name": type(value).__name__}
     if isinstance(value, np.ndarray):
-        return Returned("array", shape=tuple(value.shape))
-    return Returned("other", type_name=type(value).__name__)
+        return {"kind": "array", "shape": list(value.shape)}
+    return {"kind": "other", "type_name": type(value).__name__}
 
 
-def run(exercise, codes, seed):
-    """The AnswerReport of ``exercise`` defined by ``codes`` (cell sources), on the cases of ``seed``."""
-    from gc_grader.checks import cases  # imported before any student code runs
+def _callee(qualified):
+    module, name = qualified.split(":")
+    if module not in CALLEE_MODULES:
+        raise ValueError(f"callee {qualified!r} is not from {CALLEE_MODULES}")
+    if module == "models":
+        spec = importlib.util.spec_from_file_location("gc_judge_models", Path(__file__).with_name("models.py"))
+        loaded = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(loaded)
+        return getattr(loaded, name)
+    return getattr(importlib.import_module(module), name)
 
-    for name in EXPLORER_MODULES:
+
+def run(request):
+    """The report (a dict) of the answer defined by ``request["codes"]`` on ``request["cases"]``."""
+    exercise = request["exercise"]
+    cases = [(list(map(decode, case["args"])), {name: _callee(q) for name, q in case["callees"].items()})
+             for case in request["cases"]]  # everything resolved before any student code runs
+    for name in request["explorer_modules"]:
         sys.modules[name] = _ExplorerOnly(name)
     namespace = {"__name__": "__main__"}
-    exec(STANDARD_IMPORTS, namespace)
-    for code in codes:
+    exec(request["standard_imports"], namespace)
+    for code in request["codes"]:
         tree = definitions_of(code)
         if tree is None:
             continue
@@ -80,39 +108,41 @@ def run(exercise, codes, seed):
             exec(compile(tree, "<answer>", "exec"), namespace)
     function = namespace.get(exercise)
     if not callable(function):
-        return AnswerReport(None)
+        return {"signature": None, "returned": []}
     try:
         signature = str(inspect.signature(function))
     except (TypeError, ValueError):
         signature = "(?)"
     returned = []
-    for args, callees in cases.judge_inputs(exercise, seed):
+    for args, callees in cases:
         namespace.update(callees)
         inputs = [arg.copy() if isinstance(arg, np.ndarray) else arg for arg in args]
         before = {k: v.copy() for k, v in args[0].items()} if isinstance(args[0], dict) else None
         try:
             outcome = describe(function(*inputs))
         except Exception as raised:  # the student's bug (or a value that breaks describing it): reported
-            outcome = Returned("error", error=f"{type(raised).__name__}: {raised}")
-        changed = before is not None and any(not np.array_equal(args[0][k], v) for k, v in before.items())
-        returned.append(dataclasses.replace(outcome, changed_parameters=changed))
-    return AnswerReport(signature, returned)
+            outcome = {"kind": "error", "error": f"{type(raised).__name__}: {raised}"}
+        outcome["changed_parameters"] = bool(
+            before is not None and any(not np.array_equal(args[0][k], v) for k, v in before.items()))
+        returned.append(outcome)
+    return {"signature": signature, "returned": returned}
 
 
-def main(argv):
-    exercise, request_path, result_path = argv
-    with open(request_path) as f:
-        request = json.load(f)
-    # Student code may print or warn; none of it may reach the grader.
+def main():
+    # The answer imports the released helpers, which are in the working directory.
+    sys.path.insert(0, os.getcwd())
+    request = json.loads(sys.stdin.buffer.read())
+    # The report goes to the original stdout; what student code prints goes nowhere.
+    report_fd = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        text = run(exercise, request["codes"], request["seed"]).to_json()
-    # Whole or not at all: the judge takes a missing report for a process that died.
-    partial = f"{result_path}.partial"
-    with open(partial, "w") as f:
-        f.write(text)
-    os.replace(partial, result_path)
+        text = json.dumps(run(request))
+    with os.fdopen(report_fd, "w") as out:
+        out.write(text)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

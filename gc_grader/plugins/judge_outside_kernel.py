@@ -1,26 +1,26 @@
-"""JudgeOutsideKernel: judge every answer a second time, outside the student's kernel.
+"""JudgeOutsideKernel: the hidden checks, judged outside the student's kernel.
 
-The hidden test cells run inside the kernel that also ran the student's code, and
-code written to attack them can defeat them there: an IPython input transformer
-that empties every later cell, rebinding gc_grader's functions, patching builtins.
-Their inputs are also fixed and public, so a lookup table would pass them.
+No hidden check runs in the kernel: code there can defeat anything beside it (an
+IPython input transformer that empties later cells, patched builtins), and fixed
+inputs could be looked up. The kernel runs the public tests only.
 
 Placed right after execution among ``Autograde.autograde_preprocessors``. For each
-exercise it starts ``gc_grader.judge.runner`` in a fresh process, on the answer cell's
-definitions only, with inputs drawn from the course's secret and the student's id, and
-judges the report here, in nbgrader's process (``gc_grader.judge.verdict``). When the
-answer is wrong, its test cell gets an error output with the same kind of message as
-the in-kernel tests, so the exercise scores zero whatever happened in the kernel. A
-right answer changes nothing: points need both judgements.
+exercise it sends the answer cell's (and added cells') sources and the hidden cases,
+drawn from the course's secret and the student's id, to ``gc_grader.judge.runner`` in
+a fresh sandboxed process (``gc_grader.sandbox``) that holds the released helpers and
+the runner only, never the grading package, the secret or the seed. The report comes
+back on a pipe, bounded in size, and is judged here, in nbgrader's process
+(``gc_grader.judge.verdict``). When the answer is wrong, its test cell gets an error
+output with the verdict's sentence, so the exercise scores zero whatever happened in
+the kernel. A right answer changes nothing: points need the public test too.
 """
 
-import json
 import os
+import shutil
 import subprocess
 import sys
-import tempfile
+import threading
 import time
-from pathlib import Path
 
 from nbformat.v4 import new_output
 from nbgrader import utils
@@ -28,11 +28,18 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer
 
-from gc_grader.assignment import EXERCISES, exercise_of, grade_id
+from gc_grader.assignment import EXERCISES, HELPERS, exercise_of, grade_id
 from gc_grader.checks.errors import GradingFailure
+from gc_grader.judge import runner as runner_module
 from gc_grader.judge.report import MAX_REPORT_BYTES, AnswerReport, UnusableReport
+from gc_grader.judge.requests import request_bytes
 from gc_grader.judge.secret import course_secret, seed_for
 from gc_grader.plugins.source_notebook import source_cells
+from gc_grader.sandbox import Sandbox
+from gc_grader.sandbox.bubblewrap import scratch_copy
+
+#: Where the runner is, inside the sandbox (models.py beside it); the student's files are in its home.
+RUNNER = "/opt/gc-judge/runner.py"
 
 
 class JudgeOutsideKernel(NbGraderPreprocessor):
@@ -65,47 +72,90 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
         return nb, resources
 
     def _judge_all(self, requests, folder):
-        """Run every exercise's answer at once (one process each); exercise -> (ename, message) or None."""
-        verdicts = {}
-        with tempfile.TemporaryDirectory(prefix="gc_judge_") as scratch:
-            running = {}
+        """Run every exercise's answer at once (one sandboxed process each); exercise -> (ename, message) or None."""
+        sandbox = Sandbox(parent=self)
+        if sandbox.enabled:
+            sandbox.check()
+        files = {name: os.path.join(folder, name) for name in HELPERS if os.path.isfile(os.path.join(folder, name))}
+        verdicts, running = {}, {}
+        try:
             for exercise, (codes, seed) in requests.items():
                 if codes is None:
                     verdicts[exercise] = ("AnswerCrashed", f"The answer cell of {exercise} is missing.")
                     continue
-                request, result = Path(scratch) / f"{exercise}.in", Path(scratch) / f"{exercise}.out"
-                request.write_text(json.dumps({"codes": codes, "seed": seed}))
-                running[exercise] = (subprocess.Popen(
-                    [sys.executable, "-m", "gc_grader.judge.runner", exercise, str(request), str(result)],
-                    cwd=folder, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                    start_new_session=True), result, seed)
+                running[exercise] = (_AnswerProcess(sandbox, files, request_bytes(exercise, codes, seed)), seed)
             deadline = time.monotonic() + self.timeout
-            for exercise, (process, result, seed) in running.items():
-                verdicts[exercise] = self._verdict(exercise, process, result, seed, deadline)
+            for exercise, (process, seed) in running.items():
+                verdicts[exercise] = self._verdict(exercise, process, seed, deadline)
+        finally:
+            for process, _ in running.values():
+                process.kill()
         return verdicts
 
-    def _verdict(self, exercise, process, result, seed, deadline):
-        try:
-            process.wait(timeout=max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, 9)
-            process.wait()
+    def _verdict(self, exercise, process, seed, deadline):
+        report, code = process.result(deadline)
+        if code is None:
             return ("AnswerCrashed", f"{exercise} did not finish its hidden cases within {self.timeout} seconds.")
         # Judging needs the course's helper modules (the hint sentences, the reference network),
         # which import only where grading runs; loading nbgrader_config.py elsewhere must not.
         from gc_grader.judge.verdict import judge_report
 
-        # The runner writes its report whole or not at all, so a missing one means that the
-        # process died; one that cannot be read was written by the student's code (the only
-        # other code that ran there). Either way the answer is what failed: zero, with a sentence.
-        if process.returncode != 0 or not result.is_file():
-            return ("AnswerCrashed", f"{exercise} stopped the process that ran it (exit code {process.returncode}).")
+        # The report is written at the very end, so a process that died wrote none. One that
+        # cannot be read was written by the student's code (the only other code that ran there).
+        # Either way the answer is what failed: zero, with a sentence.
+        if code != 0:
+            return ("AnswerCrashed", f"{exercise} stopped the process that ran it (exit code {code}).")
         try:
-            with open(result, "rb") as file:
-                report = AnswerReport.from_bytes(file.read(MAX_REPORT_BYTES + 1))
-            judge_report(exercise, report, seed)
+            judge_report(exercise, AnswerReport.from_bytes(report), seed)
         except GradingFailure as failure:
             return (type(failure).__name__, str(failure))
-        except (UnusableReport, OSError):
+        except UnusableReport:
             return ("AnswerCrashed", f"The process that ran {exercise} reported nothing usable.")
         return None
+
+
+class _AnswerProcess:
+    """The runner on one exercise's answer, in the sandbox (or, opted out, as a plain process in a
+    temporary copy of the helpers); its report is read as it comes, never more than MAX_REPORT_BYTES."""
+
+    def __init__(self, sandbox, files, request):
+        runner = os.path.join(os.path.dirname(runner_module.__file__), "runner.py")
+        models = os.path.join(os.path.dirname(runner_module.__file__), "models.py")
+        pipes = dict(stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.confined, self.scratch = None, None
+        if sandbox.enabled:
+            self.confined = sandbox.start([sys.executable, RUNNER], **pipes,
+                                          files={**files, RUNNER: runner, os.path.join(os.path.dirname(RUNNER), "models.py"): models})
+            self.process = self.confined.process
+        else:
+            self.scratch = scratch_copy(files)
+            self.process = subprocess.Popen([sys.executable, runner], cwd=self.scratch, start_new_session=True, **pipes)
+        self.report = b""
+        self._reader = threading.Thread(target=self._read, args=(request,), daemon=True)
+        self._reader.start()
+
+    def _read(self, request):
+        try:
+            self.process.stdin.write(request)
+            self.process.stdin.close()
+        except OSError:  # the process is gone already: its exit code says so
+            return
+        self.report = self.process.stdout.read(MAX_REPORT_BYTES + 1)
+
+    def result(self, deadline):
+        """(report bytes, exit code), or (b"", None) when the deadline passed first."""
+        try:
+            code = self.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            return b"", None
+        self._reader.join(timeout=max(0.0, deadline - time.monotonic()) + 1)
+        return self.report, code
+
+    def kill(self):
+        if self.confined is not None:
+            self.confined.kill()
+        elif self.process.poll() is None:
+            os.killpg(self.process.pid, 9)
+            self.process.wait()
+        if self.scratch:
+            shutil.rmtree(self.scratch, ignore_errors=True)

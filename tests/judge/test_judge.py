@@ -1,18 +1,17 @@
-"""The outside judge in-process: the answer runner keeps definitions only, its report is read
-strictly, and a lone answer is judged to the points the corpus expects."""
+"""The outside judge: the answer runner keeps definitions only, its report is read strictly,
+a lone answer is judged to the points the corpus expects, and every outcome of a real
+sandboxed answer process gets its sentence."""
 
-import subprocess
-import sys
 import time
 
 import pytest
 
-from course import RELEASE_NB, answered_namespace
-from gc_grader.assignment import EXERCISES, SECRET_FILE
-from gc_grader.checks import in_kernel
+from course import RELEASE_NB
+from gc_grader.assignment import EXERCISES, HELPERS, SECRET_FILE
 from gc_grader.checks.errors import AnswerCrashed, CheckFailed, GradingFailure
 from gc_grader.judge import runner
 from gc_grader.judge.report import AnswerReport, Returned, UnusableReport
+from gc_grader.judge.requests import request_bytes, run_in_process
 from gc_grader.judge.secret import course_secret, seed_for
 from gc_grader.judge.verdict import judge_report
 from submissions import corpus
@@ -38,7 +37,7 @@ def test_judging_a_lone_answer_agrees_with_the_expected_points(monkeypatch, name
     submission = student(name)
     for exercise in EXERCISES:
         seed = seed_for("a secret", name, exercise)
-        report = AnswerReport.from_json(runner.run(exercise, [submission.answers[exercise]], seed).to_json())
+        report = run_in_process(exercise, [submission.answers[exercise]], seed)
         if exercise in submission.lost:
             with pytest.raises(GradingFailure):
                 judge_report(exercise, report, seed)
@@ -46,13 +45,12 @@ def test_judging_a_lone_answer_agrees_with_the_expected_points(monkeypatch, name
             judge_report(exercise, report, seed)
 
 
-def test_answers_built_on_the_explorers_module_pass_in_kernel_but_not_outside(monkeypatch):
+def test_answers_built_on_the_explorers_module_fail_and_say_why(monkeypatch):
     """gc_epsilon ships for the explorers; the outside judge runs answers without it, and says why."""
     monkeypatch.chdir(RELEASE_NB.parent)
     submission = student("attack_explorer_module")
-    in_kernel.check_gradient_check_n(answered_namespace(submission.answers))   # the in-kernel check alone is fooled
     seed = seed_for("a secret", "someone", "gradient_check_n")
-    report = runner.run("gradient_check_n", [submission.answers["gradient_check_n"]], seed)
+    report = run_in_process("gradient_check_n", [submission.answers["gradient_check_n"]], seed)
     with pytest.raises(AnswerCrashed, match="belongs to the epsilon explorers"):
         judge_report("gradient_check_n", report, seed)
 
@@ -112,36 +110,40 @@ def test_a_report_that_would_crash_the_grader_is_unusable(forged):
 
 # ---------------------------------------------------------------- the plugin's verdict on a real process
 
-def started(folder, code):
-    """A real process in place of the runner: ``code`` runs with the result's path as sys.argv[1]."""
-    folder.mkdir()
-    result = folder / "gradient_check.out"
-    return subprocess.Popen([sys.executable, "-c", code, str(result)], start_new_session=True), result
+GC = "def gradient_check(x, theta, epsilon=1e-7, print_msg=False):\n"
 
 
-def test_every_outcome_of_the_answers_process_gets_its_sentence(tmp_path, monkeypatch):
-    from gc_grader.plugins.judge_outside_kernel import JudgeOutsideKernel
+@pytest.mark.slow
+def test_every_outcome_of_the_answers_process_gets_its_sentence():
+    """Real runners in real sandboxes, side by side as the plugin runs them."""
+    from gc_grader.plugins.judge_outside_kernel import JudgeOutsideKernel, _AnswerProcess
+    from gc_grader.sandbox import Sandbox
 
-    monkeypatch.chdir(RELEASE_NB.parent)
-    judge = JudgeOutsideKernel(timeout=2)
+    judge = JudgeOutsideKernel(timeout=3)
     seed = seed_for("a secret", "ann", "gradient_check")
-    right = runner.run("gradient_check", [student("correct").answers["gradient_check"]], seed).to_json()
-    outcomes = {
-        "right": f"import sys; open(sys.argv[1], 'w').write({right!r})",
-        "died": "import os; os._exit(3)",
-        "hangs": "import time; time.sleep(60)",
-        "hangs too": "while True: pass",
-        "forged": "import sys, os; open(sys.argv[1], 'wb').write(b'\\xff'); os._exit(0)",
-        "wrong": "import sys; open(sys.argv[1], 'w').write(" + repr(AnswerReport(
-            GC_SIGNATURE, [Returned("number", value=0.5, type_name="float")] * 5).to_json()) + ")",
+    files = {name: str(RELEASE_NB.parent / name) for name in HELPERS}
+    answers = {
+        "right": student("correct").answers["gradient_check"],
+        "died": GC + "    import os; os._exit(3)\n",
+        "hangs": GC + "    import time; time.sleep(60)\n",
+        "hangs too": GC + "    while True: pass\n",
+        # Garbage written over the report's pipe, then a clean exit.
+        "forged": GC + "    import os\n    for fd in range(3, 12):\n        try: os.write(fd, b'\\xff')\n"
+                       "        except OSError: pass\n    os._exit(0)\n",
+        "wrong": GC + "    return 0.5\n",
     }
-    running = {name: started(tmp_path / name, code) for name, code in outcomes.items()}
-    deadline = time.monotonic() + judge.timeout      # all side by side, as the plugin runs them
-    verdicts = {name: judge._verdict("gradient_check", *process, seed, deadline) for name, process in running.items()}
-    assert time.monotonic() < deadline + 1, "the answers' processes are waited for together, not in turn"
+    running = {name: _AnswerProcess(Sandbox(), files, request_bytes("gradient_check", [code], seed))
+               for name, code in answers.items()}
+    try:
+        deadline = time.monotonic() + judge.timeout
+        verdicts = {name: judge._verdict("gradient_check", process, seed, deadline) for name, process in running.items()}
+        assert time.monotonic() < deadline + 2, "the answers' processes are waited for together, not in turn"
+    finally:
+        for process in running.values():
+            process.kill()
     assert verdicts["right"] is None
     assert verdicts["died"] == ("AnswerCrashed", "gradient_check stopped the process that ran it (exit code 3).")
     for name in ("hangs", "hangs too"):
-        assert verdicts[name] == ("AnswerCrashed", "gradient_check did not finish its hidden cases within 2 seconds.")
+        assert verdicts[name] == ("AnswerCrashed", "gradient_check did not finish its hidden cases within 3 seconds.")
     assert verdicts["forged"] == ("AnswerCrashed", "The process that ran gradient_check reported nothing usable.")
     assert verdicts["wrong"][0] == "CheckFailed" and "returned 0.5; expected" in verdicts["wrong"][1]

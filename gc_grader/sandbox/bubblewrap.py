@@ -1,0 +1,309 @@
+"""Start one process for student code inside a bubblewrap sandbox, confined and limited.
+
+Everything that runs a student's code goes through ``Sandbox.start``: the kernel of
+each graded notebook (``provisioner``) and the judge's answer processes
+(``plugins.judge_outside_kernel``). What the process gets:
+
+- its own mount, PID, IPC, UTS and network namespaces: it sees none of the host's
+  processes (nor their ``/proc/<pid>/environ``) and has no network, loopback included;
+- a root made of the system (``/usr``, ``/etc`` and the ``/bin``-style links), the
+  Python installation and the virtual environment, all read-only, and nothing else of
+  the host: not the course directory, the gradebook, the secret, other submissions,
+  the grader's home or ``/tmp``;
+- a fresh writable home (``/home/student``, a size-limited tmpfs) holding read-only
+  copies of the files it is given (the notebook, the released helpers), and a
+  size-limited tmpfs ``/tmp``. Both vanish with the sandbox, so nothing it writes
+  lands on the host's disk;
+- an empty environment but for a few variables set here (the grader's own, which may
+  hold a database password, never reach it);
+- limits (``prlimit``) on address space, processes, file size, open files and CPU time;
+- never root: when grading runs as root, the process drops to a dedicated unprivileged
+  uid (one per concurrent sandbox, see ``uids``) with no capabilities and no new
+  privileges; otherwise it keeps the grader's uid inside an unprivileged user namespace
+  that may not create further ones.
+
+When the process that started bubblewrap dies, or ``Confined.kill`` is called, the
+sandbox's PID namespace dies with it, and every process the student started with it
+(daemons included). The host reaches files inside (the kernel's ZMQ sockets) through
+``/proc/<pid>/root``, so no host directory is ever writable from inside.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from traitlets import Bool, Dict, Int, Unicode
+from traitlets.config import LoggingConfigurable
+
+from gc_grader.sandbox.uids import UidSlot
+
+#: Where the student's files and working directory are, inside.
+HOME = "/home/student"
+#: What the sandbox's PATH and other variables are, whatever the grader's are.
+BASE_ENVIRONMENT = {
+    "HOME": HOME,
+    "LANG": "C.UTF-8",
+    "TMPDIR": "/tmp",
+    "MPLCONFIGDIR": "/tmp/matplotlib",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    # One thread per BLAS: the student's arithmetic is tiny, and grading runs workers side by side.
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+#: Links and folders of the system, shown read-only as they are on the host.
+SYSTEM_PATHS = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+
+GIB, MB = 1 << 30, 10 ** 6
+
+INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; the project's "
+                "scripts/setup-sandbox does it) on a Linux kernel with user namespaces, or opt out by "
+                "name: c.Sandbox.enabled = False in nbgrader_config.py, --Sandbox.enabled=False on "
+                "nbgrader's command line, or ./grade-class --no-sandbox (student code then runs with "
+                "your privileges)")
+
+
+class SandboxUnavailable(RuntimeError):
+    """No sandbox can be had here, and the instructor did not opt out."""
+
+
+class Sandbox(LoggingConfigurable):
+    """How student code is confined. Set these in nbgrader_config.py, e.g.
+    ``c.Sandbox.memory_limit = 4 * 1024**3``."""
+
+    enabled = Bool(True, help="Run student code in a bubblewrap sandbox. False runs it with the grader's own "
+                              "privileges, reaching everything the grader reaches; every run then says so."
+                   ).tag(config=True)
+    memory_limit = Int(2 * GIB, help="Bytes of address space each process of student code may map "
+                                     "(RLIMIT_AS).").tag(config=True)
+    max_processes = Int(256, help="Processes and threads the student's code may run at once "
+                                  "(RLIMIT_NPROC of its uid).").tag(config=True)
+    max_file_size = Int(100 * MB, help="Bytes one file written by student code may reach "
+                                       "(RLIMIT_FSIZE).").tag(config=True)
+    max_open_files = Int(1024, help="Files and sockets one process may hold open (RLIMIT_NOFILE)."
+                         ).tag(config=True)
+    cpu_seconds = Int(600, help="CPU seconds one process may use (RLIMIT_CPU); cells also have "
+                                "Execute.timeout.").tag(config=True)
+    scratch_size = Int(256 * (1 << 20), help="Bytes of the writable home and of /tmp, each (tmpfs): all "
+                                             "that student code can write.").tag(config=True)
+    uid_base = Int(1_950_000_000, help="When grading runs as root: the first of the unprivileged uids "
+                                       "student code runs as, one per concurrent sandbox. They need no "
+                                       "account and must not be used by anything else.").tag(config=True)
+    uid_slots = Int(64, help="When grading runs as root: how many sandboxes may run at once on this "
+                             "machine (uids uid_base .. uid_base + uid_slots - 1).").tag(config=True)
+    bwrap = Unicode("bwrap", help="The bubblewrap executable.").tag(config=True)
+    environment = Dict(help="Extra environment variables inside the sandbox.").tag(config=True)
+
+    _checked = {}
+
+    def check(self):
+        """Raise SandboxUnavailable unless a sandbox starts here (tried once per process and setting)."""
+        key = (self.bwrap, os.geteuid())
+        if key not in self._checked:
+            Sandbox._checked[key] = self._probe()
+        if self._checked[key]:
+            raise SandboxUnavailable(f"student code cannot be sandboxed here ({self._checked[key]}); {INSTALL_HINT}")
+
+    def _probe(self):
+        if sys.platform != "linux":
+            return f"bubblewrap needs Linux, this is {sys.platform}"
+        if shutil.which(self.bwrap) is None:
+            return f"{self.bwrap!r} was not found"
+        for tool in ("prlimit", "setpriv"):
+            if shutil.which(tool) is None:
+                return f"{tool!r} (util-linux) was not found"
+        try:
+            with self.start(["true"]) as probe:
+                code = probe.wait(timeout=30)
+                error = probe.process.stderr.read().decode(errors="replace").strip()
+        except (OSError, subprocess.SubprocessError, SandboxUnavailable) as failure:
+            return f"starting it failed: {failure}"
+        return None if code == 0 else f"a trial sandbox failed with exit code {code}: {error[-300:]}"
+
+    # ------------------------------------------------------------------ starting one
+
+    def start(self, argv, *, files=None, data=None, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+              stderr=subprocess.PIPE):
+        """Start ``argv`` confined, in HOME; returns a ``Confined``.
+
+        ``files`` maps a path inside to a host file whose content is copied there read-only
+        (read here, with the grader's rights); ``data`` maps a path inside to bytes, likewise.
+        Relative paths are taken in HOME.
+        """
+        slot = UidSlot.acquire(self) if os.geteuid() == 0 else None
+        opened = []
+        try:
+            for inside, host in (files or {}).items():
+                opened.append((inside, os.open(host, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)))
+            for inside, content in (data or {}).items():
+                fd = os.memfd_create("gc-sandbox-data", os.MFD_CLOEXEC)
+                os.write(fd, content)
+                os.lseek(fd, 0, os.SEEK_SET)
+                opened.append((inside, fd))
+            info_read, info_write = os.pipe()
+            opened.append((None, info_write))
+            command = self.command(argv, [(inside, fd) for inside, fd in opened if inside], info_write, slot)
+            process = subprocess.Popen(command, stdin=stdin, stdout=stdout, stderr=stderr,
+                                       pass_fds=[fd for _, fd in opened], start_new_session=True)
+        except BaseException:
+            for _, fd in opened:
+                os.close(fd)
+            if slot:
+                slot.release()
+            raise
+        for _, fd in opened:
+            os.close(fd)
+        return Confined(process, info_read, slot)
+
+    def command(self, argv, copies, info_fd, slot):
+        """The whole command line: prlimit, then bwrap, then (as root) setpriv, then ``argv``."""
+        nproc = self.max_processes if slot else self.max_processes + _tasks_of(os.getuid())
+        limits = [f"--as={self.memory_limit}", f"--nproc={nproc}", f"--fsize={self.max_file_size}",
+                  f"--nofile={self.max_open_files}", f"--cpu={self.cpu_seconds}:{self.cpu_seconds + 5}",
+                  "--core=0"]
+        bwrap = [self.bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+                 "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv",
+                 "--info-fd", str(info_fd)]
+        if not slot:
+            # Not root: an unprivileged user namespace, which may not nest another.
+            bwrap += ["--unshare-user", "--disable-userns"]
+        bwrap += _system_binds()
+        for path in _python_paths():
+            bwrap += [arg for parent in _parents(path) for arg in ("--perms", "0755", "--dir", parent)]
+            bwrap += ["--ro-bind", path, path]
+        bwrap += ["--proc", "/proc", "--dev", "/dev",
+                  "--size", str(self.scratch_size), "--perms", "1777", "--tmpfs", "/tmp",
+                  "--perms", "0755", "--dir", "/home",
+                  "--size", str(self.scratch_size), "--perms", "1777", "--tmpfs", HOME]
+        for inside, fd in copies:
+            path = inside if inside.startswith("/") else f"{HOME}/{inside}"
+            bwrap += [arg for parent in _parents(path) if parent not in ("/home", HOME, "/tmp")
+                      for arg in ("--perms", "0755", "--dir", parent)]
+            bwrap += ["--perms", "0444", "--ro-bind-data", str(fd), path]
+        environment = {**BASE_ENVIRONMENT, "PATH": _path_inside(), **self.environment}
+        for name, value in environment.items():
+            bwrap += ["--setenv", name, value]
+        bwrap += ["--chdir", HOME, "--"]
+        if slot:
+            bwrap += ["setpriv", f"--reuid={slot.uid}", f"--regid={slot.uid}", "--clear-groups",
+                      "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+        return ["prlimit", *limits, "--", *bwrap, *argv]
+
+
+class Confined:
+    """A process started by ``Sandbox.start``; a context manager that kills it on exit."""
+
+    def __init__(self, process, info_fd, slot):
+        self.process, self.slot = process, slot
+        self._info_fd, self._pid = info_fd, None
+
+    @property
+    def pid(self):
+        """The host pid of the sandbox's first process (its PID 1), once bubblewrap told it."""
+        if self._pid is None:
+            with os.fdopen(self._info_fd, "rb") as info:
+                text = info.read(1 << 16)
+            self._info_fd = None
+            try:
+                self._pid = int(json.loads(text)["child-pid"])
+            except (ValueError, KeyError, TypeError):
+                raise SandboxUnavailable(f"bubblewrap did not start the sandbox: {self.error()}") from None
+        return self._pid
+
+    def path(self, inside):
+        """A host path for a file inside the sandbox (for example a ZMQ socket the kernel created)."""
+        return f"/proc/{self.pid}/root{inside}"
+
+    def error(self):
+        """What bubblewrap printed, once the process ended (for messages)."""
+        if self.process.poll() is None or self.process.stderr is None:
+            return ""
+        return self.process.stderr.read(4096).decode(errors="replace").strip()
+
+    def wait(self, timeout=None):
+        return self.process.wait(timeout)
+
+    def kill(self):
+        """Kill the sandbox and everything in it (its PID namespace dies with bubblewrap)."""
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.process.wait()
+        self.close()
+
+    def close(self):
+        if self._info_fd is not None:
+            os.close(self._info_fd)
+            self._info_fd = None
+        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
+            if stream:
+                stream.close()
+        if self.slot:
+            self.slot.release()
+            self.slot = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        self.kill()
+
+
+# ---------------------------------------------------------------------- what is shown inside
+
+
+def _system_binds():
+    args = []
+    for path in SYSTEM_PATHS:
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    return args
+
+
+def _python_paths():
+    """The virtual environment and the Python installation it is made from (outside /usr)."""
+    candidates = {sys.prefix, sys.base_prefix, os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix),
+                  str(Path(os.path.realpath(sys.executable)).parent.parent)}
+    paths = sorted(p for p in candidates if not any(p == s or p.startswith(s + "/") for s in SYSTEM_PATHS))
+    # A path inside another one is shown with it.
+    return [p for p in paths if not any(p != q and p.startswith(q + "/") for q in paths)]
+
+
+def _parents(path):
+    """The folders above ``path``, outermost first ("/a/b/c" -> ["/a", "/a/b"])."""
+    parts = Path(path).parts[1:-1]
+    return ["/" + "/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
+def _path_inside():
+    return ":".join([str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin"])
+
+
+def _tasks_of(uid):
+    """How many processes and threads ``uid`` runs now (RLIMIT_NPROC counts them all)."""
+    count = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    count += len(os.listdir(f"/proc/{entry.name}/task"))
+            except OSError:
+                continue
+    return count
+
+
+def scratch_copy(files):
+    """Unsandboxed runs: a temporary folder holding copies of ``files`` (inside name -> host path)."""
+    folder = tempfile.mkdtemp(prefix="gc_unsandboxed_")
+    for inside, host in files.items():
+        shutil.copyfile(host, os.path.join(folder, inside))
+    return folder

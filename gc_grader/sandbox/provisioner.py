@@ -1,0 +1,95 @@
+"""The kernel provisioner of the ``gc-sandbox`` kernel: every graded notebook's kernel, sandboxed.
+
+nbgrader chooses the kernel by name (``c.Execute.kernel_name = "gc-sandbox"`` in
+nbgrader_config.py) and ignores a configured kernel manager class, so the way in is
+the kernelspec: its ``metadata.kernel_provisioner`` names this class (registered under
+the ``jupyter_client.kernel_provisioners`` entry point), and jupyter_client hands it
+the launch. That covers ``./grade-class``, ``nbgrader autograde`` run by hand and
+formgrader's Autograde button alike.
+
+The kernel runs through ``Sandbox.start`` with no network, so it talks to nbclient over
+ZMQ's ``ipc`` transport: it binds its sockets in its own ``/tmp`` and the grader
+connects to them through ``/proc/<pid>/root/tmp``. Its home holds copies of the
+regular files of the folder nbgrader runs the notebook in (the student's notebook and
+the released helpers nbgrader put beside it), never a symlink. The kernelspec asks
+for ``interrupt_mode: message``, so a cell's timeout interrupts the kernel itself
+rather than signalling bubblewrap. Killing the kernel kills its whole sandbox.
+"""
+
+import json
+import os
+import sys
+
+from jupyter_client.provisioning import LocalProvisioner
+
+from gc_grader.sandbox.bubblewrap import Sandbox, SandboxUnavailable
+
+#: Inside the sandbox: the connection file and the prefix of the kernel's sockets.
+CONNECTION_FILE = "/tmp/kernel.json"
+SOCKETS = "/tmp/kernel"
+#: A file larger than this in the notebook's folder is not copied in.
+MAX_COPIED_FILE = 20 * 10 ** 6
+
+
+class SandboxProvisioner(LocalProvisioner):
+    """Launch the kernel with ``Sandbox.start``; with ``c.Sandbox.enabled = False``, as Jupyter does."""
+
+    confined = None
+
+    @property
+    def sandbox(self):
+        # Configured from the kernel manager's config, which nbclient gives nbgrader's.
+        return Sandbox(parent=self.parent or self)
+
+    async def pre_launch(self, **kwargs):
+        sandbox = self.sandbox
+        if not sandbox.enabled:
+            self.log.warning("Sandbox.enabled is False: this kernel runs student code UNSANDBOXED, with "
+                             "the grader's own privileges")
+            return await super().pre_launch(**kwargs)
+        sandbox.check()
+        km = self.parent
+        km.transport, km.ip, km.cache_ports = "ipc", SOCKETS, False
+        kwargs = await super().pre_launch(**kwargs)
+        host_file = os.path.realpath(km.connection_file)
+        python = {"python", "python3", "{python}"}
+        kwargs["cmd"] = [sys.executable if i == 0 and arg in python else CONNECTION_FILE if arg == host_file else arg
+                         for i, arg in enumerate(kwargs["cmd"])]
+        return kwargs
+
+    async def launch_kernel(self, cmd, **kwargs):
+        sandbox = self.sandbox
+        if not sandbox.enabled:
+            return await super().launch_kernel(cmd, **kwargs)
+        folder = kwargs.get("cwd") or os.getcwd()
+        # The kernel binds inside; the file on the host names the path the grader connects to.
+        with open(self.parent.connection_file) as file:
+            connection = json.dumps({**json.load(file), "transport": "ipc", "ip": SOCKETS}).encode()
+        self.confined = sandbox.start(cmd, files=_copied_files(folder), data={CONNECTION_FILE: connection})
+        self.process = self.confined.process
+        self.pid = self.pgid = self.process.pid
+        self.cwd = folder
+        try:
+            pid = self.confined.pid
+        except SandboxUnavailable:
+            self.confined.kill()
+            raise
+        info = dict(self.connection_info)
+        info["ip"] = f"/proc/{pid}/root{SOCKETS}"
+        self.connection_info = info
+        return info
+
+    async def cleanup(self, restart=False):
+        if self.confined is not None:
+            self.confined.kill()
+            self.confined = None
+        await super().cleanup(restart)
+
+
+def _copied_files(folder):
+    """Inside name -> host path of the regular files of ``folder`` (not its subfolders or symlinks)."""
+    files = {}
+    for entry in os.scandir(folder):
+        if entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_size <= MAX_COPIED_FILE:
+            files[entry.name] = entry.path
+    return files
