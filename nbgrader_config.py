@@ -8,7 +8,7 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPrep
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, GetGrades,
                                     IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
-from gc_grader.plugins import (HideHiddenTests, JudgeOutsideKernel, RepairCells, ResilientExecute,
+from gc_grader.plugins import (HideHiddenTests, InertOutputs, JudgeOutsideKernel, RepairCells, ResilientExecute,
                                WarningsAreNotFailures)
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
@@ -41,6 +41,7 @@ c.OverwriteCells.add_missing_cells = True
 c.Autograde.autograde_preprocessors = [
     ResilientExecute,
     JudgeOutsideKernel,
+    InertOutputs,  # student output is shown, never run, in formgrader and feedback
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,
@@ -50,7 +51,7 @@ c.Autograde.autograde_preprocessors = [
     CheckCellMetadata,
 ]
 # 3. feedback shows each failed check's message, never the hidden tests' code.
-c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests]
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests, InertOutputs]
 
 # Keep the graded notebooks and the feedback readable when student code floods output.
 c.LimitOutput.max_lines = 200

@@ -5,12 +5,14 @@
 - ``JudgeOutsideKernel`` (after execution): every answer judged again, outside the kernel.
 - ``WarningsAreNotFailures`` (before grades are saved): a warning does not fail a test.
 - ``HideHiddenTests`` (feedback): failed checks' messages, never the hidden tests' code.
+- ``InertOutputs`` (after judging, and in feedback): student output is shown, never run.
 """
 
 from gc_grader.plugins.hide_hidden_tests import HideHiddenTests
+from gc_grader.plugins.inert_outputs import InertOutputs
 from gc_grader.plugins.judge_outside_kernel import JudgeOutsideKernel
 from gc_grader.plugins.repair_cells import RepairCells
 from gc_grader.plugins.resilient_execute import ResilientExecute
 from gc_grader.plugins.warnings_are_not_failures import WarningsAreNotFailures
 
-__all__ = ["HideHiddenTests", "JudgeOutsideKernel", "RepairCells", "ResilientExecute", "WarningsAreNotFailures"]
+__all__ = ["HideHiddenTests", "InertOutputs", "JudgeOutsideKernel", "RepairCells", "ResilientExecute", "WarningsAreNotFailures"]
