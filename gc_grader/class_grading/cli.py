@@ -1,13 +1,14 @@
 """Grade a whole class in one command, in parallel, on this machine or on a Dask cluster.
 
     ./grade-class gradient_checking [--collect exchange|zip] [--workers N | --scheduler ADDRESS]
-                                    [--db URL] [--force]
+                                    [--db URL] [--force] [--no-sandbox]
 
 Steps, each one nbgrader's own:
 1. collect the submissions (`nbgrader collect` from the exchange, or `nbgrader zip_collect`
    from an LMS download), unless they are already in submitted/;
 2. check them (``check_submissions``: renamed and broken notebooks);
-3. grade every new or changed submission on Dask workers, each one running nbgrader's
+3. grade every new or changed submission on Dask workers (student code in the sandbox,
+   ``gc_grader.sandbox``; without one this stops and says what to install), each one running nbgrader's
    autograde and generate_feedback over a few students at a time (``worker``). This
    process alone (``coordinator``) writes the results into the gradebook and the course
    directory (``gradebook_writer``), one student at a time;
@@ -39,6 +40,7 @@ from gc_grader.class_grading.gradebook_writer import course_lock, plan
 from gc_grader.class_grading.model import CourseBundle
 from gc_grader.class_grading.report import class_scores, lost_point_reasons, plot_distribution, summary_lines
 from gc_grader.judge.secret import course_secret
+from gc_grader.sandbox import Sandbox, SandboxUnavailable
 
 #: Exit status after Ctrl-C, as a shell reports it.
 INTERRUPTED = 130
@@ -63,6 +65,9 @@ def parse_args(argv):
                              "time, smaller gives a finer progress bar and less to redo if a worker dies")
     parser.add_argument("--force", action="store_true",
                         help="grade every submission again, even those already graded")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="run student code WITHOUT the sandbox, with your own privileges: it can then read "
+                             "the secret, the gradebook and every submission (only where no sandbox can be had)")
     parser.add_argument("--reports", type=Path,
                         help="folder for the summary and the plot (default: reports/<assignment>)")
     args = parser.parse_args(argv)
@@ -108,7 +113,26 @@ def check(course, assignment):
     return zero
 
 
-def course_bundle(course, assignment):
+#: What the run and its summary say when student code ran without the sandbox.
+UNSANDBOXED = ("WARNING: student code runs UNSANDBOXED, with the grader's privileges: a submission can read "
+               "the secret, the gradebook and other submissions, and write anywhere you can")
+
+
+def sandboxed(course, no_sandbox):
+    """Whether student code runs in the sandbox; stops, saying what to install, when it cannot."""
+    sandbox = Sandbox(config=course.config)
+    if no_sandbox or not sandbox.enabled:
+        print(f"grade-class: {UNSANDBOXED} ({'--no-sandbox' if no_sandbox else 'c.Sandbox.enabled = False'}).",
+              file=sys.stderr)
+        return False
+    try:
+        sandbox.check()
+    except SandboxUnavailable as error:
+        raise SystemExit(f"grade-class: {error}")
+    return True
+
+
+def course_bundle(course, assignment, sandbox=True):
     """What workers need, read once: configuration, secret, source files, assignment definitions."""
     source = course.folder("source", assignment)
     if not source.is_dir():
@@ -117,7 +141,10 @@ def course_bundle(course, assignment):
         path = Path(scratch) / "gradebook.db"
         digest = definitions_gradebook(course.db_url, path)
         definitions = path.read_bytes()
-    return CourseBundle(assignment, course.course_id, (course.root / "nbgrader_config.py").read_bytes(),
+    config = (course.root / "nbgrader_config.py").read_bytes()
+    if not sandbox:
+        config += b"\n# ./grade-class --no-sandbox\nc.Sandbox.enabled = False\n"
+    return CourseBundle(assignment, course.course_id, config,
                         (course_secret(course.root) + "\n").encode(), read_tree(source), definitions, digest)
 
 
@@ -131,11 +158,13 @@ def export(course, gb):
     return course.root / (getattr(app.plugin_inst, "to", "") or "grades.csv")
 
 
-def report(args, course, gb, failures, graded, up_to_date, exported):
+def report(args, course, gb, failures, graded, up_to_date, exported, sandbox=True):
     """The summary on screen and in the reports folder, with the histogram."""
     scores = class_scores(gb, args.assignment)
     reasons = lost_point_reasons(course, args.assignment, scores.scores)
     lines = summary_lines(args.assignment, scores, reasons, failures, len(graded), len(up_to_date))
+    if not sandbox:
+        lines = [UNSANDBOXED + ".", *lines]
     folder = args.reports
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "summary.txt").write_text("\n".join(lines) + "\n")
@@ -177,9 +206,10 @@ def main(argv=None):
             except MissingEntry:
                 raise SystemExit(f"grade-class: the gradebook has no assignment {args.assignment!r}; "
                                  f"run `nbgrader generate_assignment {args.assignment}` first")
+            sandbox = sandboxed(course, args.no_sandbox)
             collect(course, args.assignment, args.collect)
             failures = check(course, args.assignment)
-            bundle = course_bundle(course, args.assignment)
+            bundle = course_bundle(course, args.assignment, sandbox)
             students, up_to_date, unreadable = plan(gb, course, args.assignment, grading_fingerprint(bundle),
                                                     force=args.force)
             failures.update(unreadable)
@@ -192,5 +222,5 @@ def main(argv=None):
                       "the others are untouched: run the same command again to grade them.", file=sys.stderr)
                 return INTERRUPTED
             exported = export(course, gb)
-            report(args, course, gb, failures, graded, up_to_date, exported)
+            report(args, course, gb, failures, graded, up_to_date, exported, sandbox)
     return 0

@@ -39,7 +39,7 @@ from gc_grader.sandbox import Sandbox
 from gc_grader.sandbox.bubblewrap import scratch_copy
 
 #: Where the runner is, inside the sandbox (models.py beside it); the student's files are in its home.
-RUNNER = "/opt/gc-judge/runner.py"
+RUNNER, MODELS = "/opt/gc-judge/runner.py", "/opt/gc-judge/models.py"
 
 
 class JudgeOutsideKernel(NbGraderPreprocessor):
@@ -119,17 +119,17 @@ class _AnswerProcess:
     temporary copy of the helpers); its report is read as it comes, never more than MAX_REPORT_BYTES."""
 
     def __init__(self, sandbox, files, request):
-        runner = os.path.join(os.path.dirname(runner_module.__file__), "runner.py")
-        models = os.path.join(os.path.dirname(runner_module.__file__), "models.py")
-        pipes = dict(stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        here = os.path.dirname(runner_module.__file__)
+        pipes = dict(stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.confined, self.scratch = None, None
         if sandbox.enabled:
-            self.confined = sandbox.start([sys.executable, RUNNER], **pipes,
-                                          files={**files, RUNNER: runner, os.path.join(os.path.dirname(RUNNER), "models.py"): models})
+            judge_files = {RUNNER: os.path.join(here, "runner.py"), MODELS: os.path.join(here, "models.py")}
+            self.confined = sandbox.start([sys.executable, RUNNER], files={**files, **judge_files}, **pipes)
             self.process = self.confined.process
         else:
             self.scratch = scratch_copy(files)
-            self.process = subprocess.Popen([sys.executable, runner], cwd=self.scratch, start_new_session=True, **pipes)
+            self.process = subprocess.Popen([sys.executable, os.path.join(here, "runner.py")], cwd=self.scratch,
+                                            stderr=subprocess.DEVNULL, start_new_session=True, **pipes)
         self.report = b""
         self._reader = threading.Thread(target=self._read, args=(request,), daemon=True)
         self._reader.start()

@@ -35,6 +35,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 from traitlets import Bool, Dict, Int, Unicode
@@ -55,6 +56,9 @@ BASE_ENVIRONMENT = {
     "OPENBLAS_NUM_THREADS": "1",
     "OMP_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
+    # glibc reserves 64 MiB of address space per thread's arena: without a cap, the memory
+    # limit (RLIMIT_AS) would count the kernel's threads rather than what the student allocates.
+    "MALLOC_ARENA_MAX": "2",
 }
 #: Links and folders of the system, shown read-only as they are on the host.
 SYSTEM_PATHS = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -120,17 +124,18 @@ class Sandbox(LoggingConfigurable):
         try:
             with self.start(["true"]) as probe:
                 code = probe.wait(timeout=30)
-                error = probe.process.stderr.read().decode(errors="replace").strip()
+                error = probe.error()
         except (OSError, subprocess.SubprocessError, SandboxUnavailable) as failure:
             return f"starting it failed: {failure}"
         return None if code == 0 else f"a trial sandbox failed with exit code {code}: {error[-300:]}"
 
     # ------------------------------------------------------------------ starting one
 
-    def start(self, argv, *, files=None, data=None, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-              stderr=subprocess.PIPE):
+    def start(self, argv, *, files=None, data=None, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL):
         """Start ``argv`` confined, in HOME; returns a ``Confined``.
 
+        Its stderr is read as it comes: the first few kilobytes are kept for messages
+        (``Confined.error``), the rest is dropped, so a flood neither blocks it nor fills anything.
         ``files`` maps a path inside to a host file whose content is copied there read-only
         (read here, with the grader's rights); ``data`` maps a path inside to bytes, likewise.
         Relative paths are taken in HOME.
@@ -148,7 +153,7 @@ class Sandbox(LoggingConfigurable):
             info_read, info_write = os.pipe()
             opened.append((None, info_write))
             command = self.command(argv, [(inside, fd) for inside, fd in opened if inside], info_write, slot)
-            process = subprocess.Popen(command, stdin=stdin, stdout=stdout, stderr=stderr,
+            process = subprocess.Popen(command, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE,
                                        pass_fds=[fd for _, fd in opened], start_new_session=True)
         except BaseException:
             for _, fd in opened:
@@ -198,9 +203,20 @@ class Sandbox(LoggingConfigurable):
 class Confined:
     """A process started by ``Sandbox.start``; a context manager that kills it on exit."""
 
+    #: How much of what the sandbox prints on stderr is kept.
+    KEPT_ERROR_BYTES = 4096
+
     def __init__(self, process, info_fd, slot):
         self.process, self.slot = process, slot
         self._info_fd, self._pid = info_fd, None
+        self._error = bytearray()
+        self._drain = threading.Thread(target=self._read_errors, daemon=True)
+        self._drain.start()
+
+    def _read_errors(self):
+        while chunk := self.process.stderr.read1(65536):
+            if len(self._error) < self.KEPT_ERROR_BYTES:
+                self._error += chunk[:self.KEPT_ERROR_BYTES - len(self._error)]
 
     @property
     def pid(self):
@@ -220,10 +236,10 @@ class Confined:
         return f"/proc/{self.pid}/root{inside}"
 
     def error(self):
-        """What bubblewrap printed, once the process ended (for messages)."""
-        if self.process.poll() is None or self.process.stderr is None:
-            return ""
-        return self.process.stderr.read(4096).decode(errors="replace").strip()
+        """The start of what the sandbox printed on stderr, once it ended (for messages)."""
+        if self.process.poll() is not None:
+            self._drain.join(timeout=1)
+        return bytes(self._error).decode(errors="replace").strip()
 
     def wait(self, timeout=None):
         return self.process.wait(timeout)
@@ -242,7 +258,7 @@ class Confined:
         if self._info_fd is not None:
             os.close(self._info_fd)
             self._info_fd = None
-        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
+        for stream in (self.process.stdin, self.process.stdout):
             if stream:
                 stream.close()
         if self.slot:
