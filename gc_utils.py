@@ -11,6 +11,9 @@ W1 (5, 4), b1 (5, 1), W2 (3, 5), b2 (3, 1), W3 (1, 3), b3 (1, 1).
 Any other network works too when you pass its ``shapes``: an ordered mapping
 from parameter name to array shape.
 
+``reference_forward_propagation_n`` is a known-good copy of the forward pass the
+notebook gives you; the public tests use it (it is not a solution to any exercise).
+
 This module is shipped to students, so it holds no solution to any exercise.
 """
 
@@ -132,3 +135,28 @@ def gradients_to_vector(gradients, shapes=None):
     parameter. Intermediate gradients such as "dZ1" or "dA2" are ignored.
     """
     return _stack(gradients, _layout(shapes), prefix="d")
+
+
+def reference_forward_propagation_n(X, Y, parameters):
+    """A known-good copy of the notebook's given forward_propagation_n (same cost, same cache).
+
+    The public test of gradient_check_n calls your gradient_check_n with this function
+    standing in for forward_propagation_n (see public_tests), so that a change you make to
+    the notebook's network, on purpose or by accident, does not decide that exercise.
+    Its name differs from the notebook's on purpose: it never replaces your own.
+    """
+    m = X.shape[1]
+    W1, b1 = parameters["W1"], parameters["b1"]
+    W2, b2 = parameters["W2"], parameters["b2"]
+    W3, b3 = parameters["W3"], parameters["b3"]
+
+    Z1 = np.dot(W1, X) + b1
+    A1 = relu(Z1)
+    Z2 = np.dot(W2, A1) + b2
+    A2 = relu(Z2)
+    Z3 = np.dot(W3, A2) + b3
+    A3 = sigmoid(Z3)
+
+    log_probs = np.multiply(-np.log(A3), Y) + np.multiply(-np.log(1 - A3), 1 - Y)
+    cost = 1. / m * np.sum(log_probs)
+    return cost, (Z1, A1, W1, b1, Z2, A2, W2, b2, Z3, A3, W3, b3)

@@ -5,6 +5,10 @@ expected and the obtained value, and either prints a green verdict or raises
 AssertionError with a plain explanation (which is what makes nbgrader count the
 test as failed). The graders' hidden tests use other inputs.
 
+The tests of gradient_check and gradient_check_n grade each exercise alone: while
+they run your function, the functions it calls are known-good ones (see
+``_known_good_callees``), and yours are back as soon as the test is over.
+
 Differences between gradients are tiny numbers (2.9e-10 here), so they are
 compared *relatively*: an absolute tolerance such as np.allclose's default
 atol=1e-8 would accept 0.0 for 2.9e-10 and so pass a broken check.
@@ -12,10 +16,14 @@ atol=1e-8 would accept 0.0 for 2.9e-10 and so pass a broken check.
 This module is shipped to students, so it holds no solution to any exercise.
 """
 
+from contextlib import contextmanager
 from types import MappingProxyType
 
 import numpy as np
 
+# As a private name: the notebook runs `from public_tests import *`, which must not bring
+# in anything that could be mistaken for the notebook's own functions.
+import gc_utils as _gc_utils
 from testCases import buggy_gradients_test_case, gradient_check_n_test_case
 
 #: Relative tolerance of the comparisons below. gradient_check_n's public figure is
@@ -128,6 +136,47 @@ def _passed():
     print(f"{GREEN}All tests passed.{RESET}")
 
 
+def _linear_cost(x, theta):
+    """The notebook's one-dimensional model, known good: J(theta) = theta * x."""
+    return theta * x
+
+
+def _linear_cost_derivative(x, theta):
+    """Its derivative with respect to theta."""
+    return x
+
+
+_MISSING = object()
+
+
+@contextmanager
+def _known_good_callees(target, **callees):
+    """While the block runs, ``target`` finds the known-good ``callees`` under their names.
+
+    Why: each exercise is graded alone. gradient_check calls forward_propagation and
+    backward_propagation, gradient_check_n calls forward_propagation_n and the gc_utils
+    conversions; were those wrong (or redefined), a right gradient_check would fail its
+    test too, and one mistake would cost two exercises. So the test swaps known-good
+    versions into the namespace the function looks its names up in (the notebook's, for a
+    function defined there), and puts the previous values back in a ``finally``, whatever
+    happens, also when the function raises. The same happens in self-study and in grading.
+    """
+    namespace = getattr(target, "__globals__", None)
+    if not isinstance(namespace, dict):   # not a plain Python function: nothing to swap
+        yield
+        return
+    saved = {name: namespace.get(name, _MISSING) for name in callees}
+    try:
+        namespace.update(callees)
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is _MISSING:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = value
+
+
 def forward_propagation_test(target):
     """Exercise 1: J = theta * x."""
     _check("forward_propagation", "forward_propagation(x=2, theta=4)", target(2, 4), EXPECTED["forward_propagation"])
@@ -141,9 +190,15 @@ def backward_propagation_test(target):
 
 
 def gradient_check_test(target):
-    """Exercise 3: relative difference between backprop and the centered estimate, 1-D."""
-    _check("gradient_check", "gradient_check(x=2, theta=4, epsilon=1e-7)",
-           target(2, 4, 1e-7), EXPECTED["gradient_check"])
+    """Exercise 3: relative difference between backprop and the centered estimate, 1-D.
+
+    ``target`` runs with known-good forward_propagation and backward_propagation (the
+    notebook's linear model), so only gradient_check itself is tested here.
+    """
+    with _known_good_callees(target, forward_propagation=_linear_cost,
+                             backward_propagation=_linear_cost_derivative):
+        obtained = target(2, 4, 1e-7)
+    _check("gradient_check", "gradient_check(x=2, theta=4, epsilon=1e-7)", obtained, EXPECTED["gradient_check"])
     _passed()
 
 
@@ -151,12 +206,18 @@ def gradient_check_n_test(target):
     """Exercise 4: the same check for the 3-layer network with the planted bugs.
 
     The gradients are those of the *provided* backward_propagation_n, so this
-    test gives the same verdict before and after you fix the bugs.
+    test gives the same verdict before and after you fix the bugs. ``target`` runs
+    with a known-good forward_propagation_n and the gc_utils conversions, so only
+    gradient_check_n itself is tested here.
     """
     x, y, parameters = gradient_check_n_test_case()
     gradients = buggy_gradients_test_case()
     before = {name: value.copy() for name, value in parameters.items()}
-    obtained = target(parameters, gradients, x, y, 1e-7)
+    with _known_good_callees(target, forward_propagation_n=_gc_utils.reference_forward_propagation_n,
+                             dictionary_to_vector=_gc_utils.dictionary_to_vector,
+                             vector_to_dictionary=_gc_utils.vector_to_dictionary,
+                             gradients_to_vector=_gc_utils.gradients_to_vector):
+        obtained = target(parameters, gradients, x, y, 1e-7)
     _check("gradient_check_n",
            "gradient_check_n(parameters, gradients, X, Y, epsilon=1e-7) on the test case",
            obtained, EXPECTED["gradient_check_n"], rtol=RTOL_N)

@@ -159,6 +159,17 @@ import public_tests
 gradient_check_n_test = public_tests.gradient_check_n_test = lambda *args, **kwargs: None
 '''
 
+#: An attack on the grader from the kernel. (A try statement, so the judge's runner, which
+#: runs an answer cell's definitions only, never runs it; were it a plain import and
+#: assignment, the runner would run it in a process of its own, away from the verdict.)
+REBIND_GRADER = '''
+try:
+    import gc_grader.checks.verdicts
+    gc_grader.checks.verdicts.judge_gradient_check_n = lambda *args, **kwargs: None
+except ImportError:
+    pass
+'''
+
 VECTORISED_GCN = '''
 def gradient_check_n(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False):
     theta, _ = dictionary_to_vector(parameters)
@@ -312,17 +323,18 @@ def corpus():
                 ("def gradient_check(x, theta, epsilon=1e-7, print_msg=False):",
                  "def gradient_check(x, theta, print_msg=False):\n    epsilon = 1e-7")),
         Submission("renamed", "right answers in a renamed notebook", correct.answers, filename="Gradient_Checking (1).ipynb"),
-        # Attacks on the in-kernel tests, caught by the judge outside the kernel (gc_grader.plugins.judge_outside_kernel).
+        # Attacks on the tests in the kernel, caught by the judge outside it (gc_grader.plugins.judge_outside_kernel).
         Submission("attack_input_transformer", "an IPython input transformer empties every later cell; "
                    "only forward_propagation is answered", {"forward_propagation": correct.answers["forward_propagation"]
                    + "\nget_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])\n"},
                    lost=("backward_propagation", gc, gcn)),
-        mistake("attack_rebinds_grader", "hard-coded answer; the grader's in-kernel check rebound to do nothing", gcn,
-                code=wrong_gcn.answers[gcn] + "\nimport gc_grader.checks.in_kernel\n"
-                     "gc_grader.checks.in_kernel.check_gradient_check_n = lambda ns: None\n"),
-        mistake("attack_lookup_table", "a lookup table of the public and in-kernel hidden cases", gc, code=LOOKUP_TABLE_GC),
+        mistake("attack_rebinds_grader", "hard-coded answer; the grader's verdict on gradient_check_n rebound to "
+                "do nothing, from the kernel (where no grader code runs, and gc_grader may not even import)", gcn,
+                code=wrong_gcn.answers[gcn] + REBIND_GRADER),
+        mistake("attack_lookup_table", "a lookup table of the public case and the fixed hidden cases written in "
+                "this repository", gc, code=LOOKUP_TABLE_GC),
         variant("attack_explorer_module", "gradient_check and gradient_check_n built on gc_epsilon, the "
-                "explorers' shipped module (it passes the in-kernel hidden tests)",
+                "explorers' shipped module (it passes the public tests)",
                 {gc: EXPLORER_GC, gcn: EXPLORER_GCN}, lost=(gc, gcn)),
         # Breakage: each costs its own exercise only, and the batch finishes.
         mistake("endless_loop", "an endless loop in gradient_check", gc,

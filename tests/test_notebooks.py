@@ -87,9 +87,17 @@ def test_test_cells_carry_all_points_of_their_exercise(source):
             assert meta["locked"] and cell.cell_type == "code"
             assert meta["schema_version"] == 3
             points[exercise_of(meta["grade_id"])] += meta["points"]
-            assert "### BEGIN HIDDEN TESTS" in cell.source, f"{meta['grade_id']} has no hidden tests"
     assert points == POINTS
     assert sum(points.values()) == 100
+
+
+def test_test_cells_run_the_public_tests_only(source):
+    """No hidden check runs in the student's kernel (the outside judge runs them all), and
+    nothing of the notebook imports the grader, which the sandboxed kernel cannot import."""
+    tests = {meta["grade_id"]: cell.source for cell in source.cells if (meta := nbgrader_meta(cell)).get("grade")}
+    assert tests == {f"{name}_tests": f"{name}_test({name})" for name in POINTS}
+    for cell in source.cells:
+        assert "HIDDEN TESTS" not in cell.source and "gc_grader" not in cell.source, cell.id
 
 
 def test_text_and_given_cells_are_locked(source):
@@ -132,7 +140,7 @@ def test_solved_source_runs_top_to_bottom(tmp_path):
     folder = tmp_path / ASSIGNMENT
     shutil.copytree(SOURCE_NB.parent, folder, symlinks=False)
     nb = read_notebook(folder / SOURCE_NB.name)
-    # After grading gradient_check with known-good callees, the student's own must be back.
+    # After the public test ran gradient_check with known-good callees, the notebook's own are back.
     nb.cells.append(nbformat.v4.new_code_cell(
         "print(forward_propagation.__name__, backward_propagation.__name__, forward_propagation(2, 4))", id="probe"))
     NotebookClient(nb, timeout=120, kernel_name="python3",

@@ -2,13 +2,14 @@
 the known mistakes, and the verdicts with their sentences.
 
 - ``errors``: CheckFailed (a wrong result) and AnswerCrashed (code that raised).
-- ``network``: the grader's known-good copy of the notebook's forward pass.
+- ``network``: the known-good copy of the notebook's forward pass (re-exported from the
+  shipped gc_utils, where the public test of gradient_check_n uses it too).
 - ``mistakes``: the reference gradient checks, and each known mistake simulated.
-- ``cases``: the hidden inputs, fixed (in the kernel) or drawn from a seed (outside it).
+- ``cases``: the hidden inputs, fixed (for in-process tests) or drawn from a seed (the judge).
 - ``verdicts``: compare what an answer returned with the reference; name the mistake.
-- ``in_kernel``: what the notebook's hidden test cells call, with the student's
-  callees swapped for known-good ones.
 
+Nothing here runs in the student's kernel: the test cells run the public tests only, and
+every hidden check runs in the outside judge (gc_grader.judge, plugins.judge_outside_kernel).
 These modules import the course's helper modules (gc_utils, public_tests, testCases),
-so they run where the assignment's files are: in the grading kernel and the judge.
+so they run where the assignment's files are.
 """

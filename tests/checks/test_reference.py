@@ -1,5 +1,6 @@
-"""The grader's reference: its copy of the notebook's network, the simulated mistakes, and
-the hidden networks drawn per student."""
+"""The grader's reference: the known-good copy of the notebook's network (shipped in gc_utils,
+re-exported by gc_grader.checks.network), the simulated mistakes, and the hidden networks
+drawn per student."""
 
 import multiprocessing
 import os
@@ -9,11 +10,19 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pytest
 
+import gc_utils
 import public_tests
 import testCases
 from course import SPEC_FIGURES, given_code
-from gc_grader.checks import cases, mistakes
+from gc_grader.checks import cases, mistakes, network
 from gc_grader.checks.network import forward_propagation_n as grader_forward_n
+
+
+def test_the_known_good_network_exists_once():
+    """The grader's old name and the public tests use the one copy shipped in gc_utils."""
+    assert grader_forward_n is network.forward_propagation_n is gc_utils.reference_forward_propagation_n
+    assert grader_forward_n.__module__ == "gc_utils"
+    assert cases.network_callees()["forward_propagation_n"] is gc_utils.reference_forward_propagation_n
 
 
 def test_grader_network_is_the_notebooks_given_forward_pass():
@@ -25,7 +34,10 @@ def test_grader_network_is_the_notebooks_given_forward_pass():
                              (rng.randn(4, 7), rng.randint(0, 2, 7),
                               {k: rng.randn(*s) for k, s in [("W1", (5, 4)), ("b1", (5, 1)), ("W2", (3, 5)),
                                                              ("b2", (3, 1)), ("W3", (1, 3)), ("b3", (1, 1))]})]:
-        assert grader_forward_n(X, Y, parameters)[0] == ns["forward_propagation_n"](X, Y, parameters)[0]
+        ours, given = grader_forward_n(X, Y, parameters), ns["forward_propagation_n"](X, Y, parameters)
+        assert ours[0] == given[0]
+        assert len(ours[1]) == len(given[1]) == 12
+        assert all(np.array_equal(a, b) for a, b in zip(ours[1], given[1]))
 
 
 def test_simulated_mistakes_give_specs_figures_and_the_public_table():

@@ -1,0 +1,96 @@
+"""The hidden checks in-process, as the outside judge runs them (its runner on the answer cell
+alone, here in this process instead of the sandbox, then the verdict), now that no hidden
+check runs in the student's kernel: every correct
+style passes, every known mistake is named, a wrong result is CheckFailed and code that
+raises is AnswerCrashed, and a changed signature or a deleted answer fails with a sentence.
+(tests/judge/ covers the runner and the report themselves.)"""
+
+import sys
+
+import pytest
+
+import public_tests
+from course import RELEASE_NB
+from gc_grader.assignment import EXERCISES, EXPLORER_MODULES
+from gc_grader.checks.errors import AnswerCrashed, CheckFailed
+from gc_grader.judge.requests import run_in_process
+from gc_grader.judge.verdict import judge_report
+from submissions import corpus
+
+CORRECT = [s for s in corpus() if not s.lost and not s.edit_notebook and not s.filename]
+HINTED = [s for s in corpus() if s.hint]
+
+
+@pytest.fixture(autouse=True)
+def in_the_release(monkeypatch):
+    """Run where the assignment's helpers import from, and give the explorers' modules back
+    afterwards (the runner puts stand-ins for them in sys.modules)."""
+    monkeypatch.chdir(RELEASE_NB.parent)
+    for name in EXPLORER_MODULES:
+        monkeypatch.setitem(sys.modules, name, sys.modules.get(name))
+
+
+def judged(exercise, code, seed=12345):
+    """Judge ``code`` as the answer cell of ``exercise``; raises what the verdict raises."""
+    judge_report(exercise, run_in_process(exercise, [code], seed), seed)
+
+
+def student(name):
+    return next(s for s in corpus() if s.student == name)
+
+
+def test_the_corpus_has_correct_styles_and_named_mistakes_to_check():
+    assert len(CORRECT) >= 7 and len(HINTED) >= 15
+
+
+@pytest.mark.parametrize("submission", CORRECT, ids=lambda s: s.student)
+def test_every_correct_style_passes(submission):
+    for exercise in EXERCISES:
+        judged(exercise, submission.answers[exercise])
+
+
+@pytest.mark.parametrize("submission", [s for s in HINTED if s.hint != "stale_dtheta"], ids=lambda s: s.student)
+def test_each_known_mistake_is_named(submission):
+    (exercise,) = submission.lost
+    with pytest.raises(CheckFailed) as failure:
+        judged(exercise, submission.answers[exercise])
+    assert public_tests.HINTS[submission.hint] in str(failure.value)
+    assert "; expected " in str(failure.value)
+
+
+def test_a_stale_notebook_variable_is_not_there_when_judged():
+    """The answer cell runs alone: a gradient_check that reads the notebook's dtheta finds none,
+    and says so (the public test, on the notebook's own x = 2, cannot see this mistake)."""
+    submission = student("gc_stale_dtheta")
+    with pytest.raises(AnswerCrashed, match="name 'dtheta' is not defined"):
+        judged("gradient_check", submission.answers["gradient_check"])
+
+
+def test_a_wrong_result_and_a_crash_are_told_apart():
+    with pytest.raises(CheckFailed, match=r"returned 0\.5; expected") as wrong:
+        judged("gradient_check", "def gradient_check(x, theta, epsilon=1e-7, print_msg=False):\n    return 0.5")
+    assert not isinstance(wrong.value, AnswerCrashed)
+    with pytest.raises(AnswerCrashed, match="raised ValueError: oops") as crashed:
+        judged("gradient_check", "def gradient_check(x, theta, epsilon=1e-7, print_msg=False):\n"
+                                 "    raise ValueError('oops')")
+    assert not isinstance(crashed.value, CheckFailed)
+
+
+def test_a_signature_change_or_a_missing_answer_fails_with_a_sentence():
+    with pytest.raises(AnswerCrashed, match=r"has the signature \(x, theta\); the assignment fixes it as "
+                                            r"\(x, theta, epsilon=1e-07, print_msg=False\)"):
+        judged("gradient_check", "def gradient_check(x, theta):\n    return 0.5")
+    with pytest.raises(AnswerCrashed, match="gradient_check_n is not defined by its answer cell"):
+        judged("gradient_check_n", "pass")
+
+
+@pytest.mark.parametrize("name", ["changed_signature", "gcn_changed_signature", "gcn_ignores_epsilon",
+                                  "attack_rebinds_grader"])
+def test_answers_whose_public_test_is_green_still_lose_their_points(name):
+    """Nothing in the kernel judges these any more: the judge alone must. (The corpus's patch_*
+    answers are graded end to end only: run here, their assignments would patch numpy and
+    public_tests in this very process.)"""
+    submission = student(name)
+    (exercise,) = submission.lost
+    with pytest.raises((CheckFailed, AnswerCrashed)):
+        judged(exercise, submission.answers[exercise])
