@@ -17,8 +17,12 @@ c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 # The course, and the one assignment it ships.
 c.CourseDirectory.course_id = "gradient-checking"
 
-# Every notebook runs on the same kernel, whatever the submitted metadata says.
-c.Execute.kernel_name = "python3"
+# Every notebook runs on the same kernel, whatever the submitted metadata says: the
+# grading kernel, which runs student code in a sandbox (gc_grader/sandbox; its limits
+# are c.Sandbox.*, e.g. c.Sandbox.memory_limit = 4 * 1024**3). Without bubblewrap,
+# grading stops and says what to install, unless you opt out by name with
+# c.Sandbox.enabled = False (student code then runs with your privileges).
+c.Execute.kernel_name = "gc-sandbox"
 # Seconds one cell may run before it is interrupted; the notebook then goes on,
 # so an endless loop costs its own exercise only.
 c.Execute.timeout = 30

@@ -1,14 +1,17 @@
 """Compare how long grading a whole class takes with stock nbgrader and with grade-class.
 
 The same --count submissions (the test corpus cycled with distinct student ids)
-are graded three times, each time in a fresh scratch course of its own (its own
+are graded four times, each time in a fresh scratch course of its own (its own
 `nbgrader generate_assignment`, its own SQLite gradebook, the same
 .gc_grader_secret, so the judge draws the same hidden inputs):
-1. stock nbgrader, serially: `nbgrader autograde`, then `generate_feedback` and
+1. stock nbgrader, serially and unsandboxed (c.Sandbox.enabled = False, student code
+   run as nbgrader runs it): `nbgrader autograde`, then `generate_feedback` and
    `export`. grade-class does all three, so "autograde + feedback + export" is the
    fair comparison; "autograde" alone is printed as well;
-2. `python -m gc_grader.class_grading --workers 1`;
-3. `python -m gc_grader.class_grading --workers 2`.
+2. `python -m gc_grader.class_grading --workers 1` (sandboxed, the default);
+3. `python -m gc_grader.class_grading --workers 2` (sandboxed);
+4. `python -m gc_grader.class_grading --workers 1 --no-sandbox`: against 2, what the
+   sandbox costs per submission.
 Every figure is the wall-clock time of whole commands, start-up (and the Dask
 cluster's) included. The point is to see what the parallel command costs or saves
 against what an instructor would otherwise run, and that it grades alike: the last
@@ -39,7 +42,7 @@ from submissions import Submission, corpus  # noqa: E402
 from gc_grader.assignment import SECRET_FILE  # noqa: E402
 
 FULL_SIZE = 100
-WAYS = ("stock", "workers-1", "workers-2")
+WAYS = ("stock", "workers-1", "workers-2", "workers-1-unsandboxed")
 
 
 def the_batch(count):
@@ -57,6 +60,9 @@ def build_courses(root, batch, secret):
         (course / SECRET_FILE).write_text(secret)
         nbgrader(course, "generate_assignment", ASSIGNMENT)
         courses[way] = course
+    with open(courses["stock"] / "nbgrader_config.py", "a") as config:
+        config.write("\n# The benchmark's stock nbgrader runs student code as nbgrader does: unsandboxed.\n"
+                     "c.Sandbox.enabled = False\n")
     first = courses[WAYS[0]]
     for submission in batch:
         submission.place(first)
@@ -76,10 +82,10 @@ def stock(course):
     return autograde, time.perf_counter() - start
 
 
-def grade_class(course, workers, log):
+def grade_class(course, workers, log, *options):
     """Seconds of the project's command on ``course`` with a local cluster of ``workers``."""
     command = [sys.executable, "-m", "gc_grader.class_grading", ASSIGNMENT,
-               "--workers", str(workers), "--course", str(course)]
+               "--workers", str(workers), "--course", str(course), *options]
     start = time.perf_counter()
     proc = subprocess.run(command, cwd=course, env=tool_env(), capture_output=True, text=True)
     seconds = time.perf_counter() - start
@@ -114,11 +120,14 @@ def run(root, batch, count):
     for workers in (1, 2):
         way = f"workers-{workers}"
         seconds[f"grade-class --workers {workers}"] = grade_class(courses[way], workers, root / f"{way}.log")
+    seconds["grade-class --workers 1 --no-sandbox"] = grade_class(
+        courses["workers-1-unsandboxed"], 1, root / "workers-1-unsandboxed.log", "--no-sandbox")
 
     width = max(map(len, seconds))
     for label, value in seconds.items():
-        note = {"stock autograde": "  (autograde alone: less than grade-class does)",
-                "stock autograde+feedback+export": "  (the same work as grade-class: the fair comparison)"}
+        note = {"stock autograde": "  (unsandboxed; autograde alone: less than grade-class does)",
+                "stock autograde+feedback+export": "  (unsandboxed; the same work as grade-class: the fair comparison)",
+                "grade-class --workers 1 --no-sandbox": "  (student code unsandboxed: to price the sandbox)"}
         print(f"{label:<{width}}  {value:7.1f} s  {value / count:6.2f} s per submission{note.get(label, '')}")
     print("speed-up of grade-class against stock (stock seconds / grade-class seconds):")
     for workers in (1, 2):
@@ -126,11 +135,15 @@ def run(root, batch, count):
         print(f"  --workers {workers}: {seconds['stock autograde+feedback+export'] / mine:.2f}x against "
               f"autograde+feedback+export, {seconds['stock autograde'] / mine:.2f}x against autograde alone")
 
+    cost = seconds["grade-class --workers 1"] - seconds["grade-class --workers 1 --no-sandbox"]
+    print(f"the sandbox's cost: {cost / count:+.2f} s per submission with one worker "
+          f"(--workers 1 sandboxed minus --workers 1 --no-sandbox)")
+
     students = [submission.student for submission in batch]
     totals = {way: total_scores(course, students) for way, course in courses.items()}
     differ = [student for student in students
               if len({None if totals[way][student] is None else round(totals[way][student], 6) for way in WAYS}) != 1]
-    print(f"consistency: {count - len(differ)} of {count} students have the same total score in all three gradebooks"
+    print(f"consistency: {count - len(differ)} of {count} students have the same total score in all {len(WAYS)} gradebooks"
           + ("" if not differ else "; these differ (" + ", ".join(WAYS) + "):"))
     for student in differ:
         print(f"  {student}: " + ", ".join(str(totals[way][student]) for way in WAYS))

@@ -6,10 +6,14 @@ and nbgrader gives the whole submission zero, although only one exercise was
 wrong. A cell that swallows the KeyboardInterrupt sent at its timeout does the same,
 as nbclient then gives up waiting for the kernel to become idle.
 
-``ResilientExecute`` turns either failure into an error output on the cell that
+A cell whose output cannot arrive (one message over ``max_message_bytes``, dropped by
+ZMQ, so nbclient never sees the cell end) is the same kind of failure.
+
+``ResilientExecute`` turns any of these into an error output on the cell that
 caused it (so that cell, and only it, fails), starts a fresh kernel, silently
 re-runs the code cells that had run normally before it, and carries on with the
-next cell. Everything else is nbgrader's ``Execute``, with the same settings.
+next cell. Everything else is nbgrader's ``Execute``, with the same settings, and the
+byte bounds of ``BoundedOutputs`` on what the kernel sends back.
 """
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -17,17 +21,24 @@ from nbclient.util import ensure_async, run_sync
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 
+from gc_grader.plugins.bounded_outputs import BoundedOutputs
+
 KERNEL_DIED = ("KernelDied",
                "The kernel died while running this cell (os._exit, a crash or running out of "
                "memory?). The cells after it ran in a fresh kernel.")
+
+OUTPUT_LOST = ("OutputLost",
+               "The output of this cell did not arrive (it printed or displayed more at once than grading "
+               "accepts), so its kernel was restarted. The cells after it ran in a fresh kernel.")
 
 UNRESPONSIVE = ("CellTimeoutError",
                 "This cell ran longer than the {timeout}-second time limit and did not stop when "
                 "interrupted, so its kernel was restarted. The cells after it ran in a fresh kernel.")
 
 
-class ResilientExecute(Execute):
-    """nbgrader's Execute, except that a cell that kills or hangs the kernel fails alone.
+class ResilientExecute(BoundedOutputs, Execute):
+    """nbgrader's Execute, except that a cell that kills or hangs the kernel fails alone
+    (and what the kernel sends back is bounded in bytes: ``BoundedOutputs``).
 
     It hooks into nbclient 0.11 at ``async_execute_cell`` and ``output`` (public) and
     at ``_async_handle_timeout`` and ``_check_raise_for_error`` (private; the project
@@ -59,10 +70,13 @@ class ResilientExecute(Execute):
             cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
         except DeadKernelError:
             ename, evalue = KERNEL_DIED
-        except CellTimeoutError:
-            if not (self.interrupt_on_timeout and self._timed_out_after):
+        except CellTimeoutError as error:
+            if self.interrupt_on_timeout and self._timed_out_after:
+                ename, evalue = UNRESPONSIVE[0], UNRESPONSIVE[1].format(timeout=self._timed_out_after)
+            elif "IOPub" in str(error):
+                ename, evalue = OUTPUT_LOST
+            else:
                 raise  # a timeout nbclient does not recover from either: nbgrader's behaviour
-            ename, evalue = UNRESPONSIVE[0], UNRESPONSIVE[1].format(timeout=self._timed_out_after)
         else:
             # A cell that timed out but stopped when interrupted keeps nbgrader's normal
             # outcome; it is not replayed, as it would only hang the fresh kernel again.

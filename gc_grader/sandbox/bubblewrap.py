@@ -131,14 +131,14 @@ class Sandbox(LoggingConfigurable):
 
     # ------------------------------------------------------------------ starting one
 
-    def start(self, argv, *, files=None, data=None, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL):
+    def start(self, argv, *, files=None, data=None, env=None, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL):
         """Start ``argv`` confined, in HOME; returns a ``Confined``.
 
         Its stderr is read as it comes: the first few kilobytes are kept for messages
         (``Confined.error``), the rest is dropped, so a flood neither blocks it nor fills anything.
         ``files`` maps a path inside to a host file whose content is copied there read-only
         (read here, with the grader's rights); ``data`` maps a path inside to bytes, likewise.
-        Relative paths are taken in HOME.
+        Relative paths are taken in HOME. ``env`` adds environment variables to the few set here.
         """
         slot = UidSlot.acquire(self) if os.geteuid() == 0 else None
         opened = []
@@ -152,7 +152,7 @@ class Sandbox(LoggingConfigurable):
                 opened.append((inside, fd))
             info_read, info_write = os.pipe()
             opened.append((None, info_write))
-            command = self.command(argv, [(inside, fd) for inside, fd in opened if inside], info_write, slot)
+            command = self.command(argv, [(inside, fd) for inside, fd in opened if inside], info_write, slot, env)
             process = subprocess.Popen(command, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE,
                                        pass_fds=[fd for _, fd in opened], start_new_session=True)
         except BaseException:
@@ -165,7 +165,7 @@ class Sandbox(LoggingConfigurable):
             os.close(fd)
         return Confined(process, info_read, slot)
 
-    def command(self, argv, copies, info_fd, slot):
+    def command(self, argv, copies, info_fd, slot, env=None):
         """The whole command line: prlimit, then bwrap, then (as root) setpriv, then ``argv``."""
         nproc = self.max_processes if slot else self.max_processes + _tasks_of(os.getuid())
         limits = [f"--as={self.memory_limit}", f"--nproc={nproc}", f"--fsize={self.max_file_size}",
@@ -190,7 +190,7 @@ class Sandbox(LoggingConfigurable):
             bwrap += [arg for parent in _parents(path) if parent not in ("/home", HOME, "/tmp")
                       for arg in ("--perms", "0755", "--dir", parent)]
             bwrap += ["--perms", "0444", "--ro-bind-data", str(fd), path]
-        environment = {**BASE_ENVIRONMENT, "PATH": _path_inside(), **self.environment}
+        environment = {**BASE_ENVIRONMENT, "PATH": _path_inside(), **(env or {}), **self.environment}
         for name, value in environment.items():
             bwrap += ["--setenv", name, value]
         bwrap += ["--chdir", HOME, "--"]

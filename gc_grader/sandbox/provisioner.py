@@ -27,6 +27,9 @@ from gc_grader.sandbox.bubblewrap import Sandbox, SandboxUnavailable
 #: Inside the sandbox: the connection file and the prefix of the kernel's sockets.
 CONNECTION_FILE = "/tmp/kernel.json"
 SOCKETS = "/tmp/kernel"
+#: The only variables of the kernel's environment that reach it: nbgrader's "this is grading"
+#: (the explorers show no widget then). The rest may hold the grader's secrets.
+PASSED_THROUGH = ("NBGRADER_EXECUTION",)
 #: A file larger than this in the notebook's folder is not copied in.
 MAX_COPIED_FILE = 20 * 10 ** 6
 
@@ -65,7 +68,9 @@ class SandboxProvisioner(LocalProvisioner):
         # The kernel binds inside; the file on the host names the path the grader connects to.
         with open(self.parent.connection_file) as file:
             connection = json.dumps({**json.load(file), "transport": "ipc", "ip": SOCKETS}).encode()
-        self.confined = sandbox.start(cmd, files=_copied_files(folder), data={CONNECTION_FILE: connection})
+        passed = {name: value for name, value in (kwargs.get("env") or {}).items() if name in PASSED_THROUGH}
+        self.confined = sandbox.start(cmd, files=_copied_files(folder), data={CONNECTION_FILE: connection},
+                                      env=passed)
         self.process = self.confined.process
         self.pid = self.pgid = self.process.pid
         self.cwd = folder

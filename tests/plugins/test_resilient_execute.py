@@ -1,11 +1,13 @@
 """gc_grader.resilient_execute, end to end with the real nbgrader: a submission whose code
 kills or hangs the kernel loses the exercises that really fail, and nothing else.
 
-Two batches, each graded by one `nbgrader autograde` call in its own scratch course:
+Three batches, each graded by one `nbgrader autograde` call in its own scratch course:
 one with the course's own settings (kernels killed), one with a 5-second limit per cell
-and per outside judgement (cells that hang), to keep the suite quick. Both run at the
-same time (the second in a process of its own), since most of their time is spent
-waiting on timeouts and kernel starts.
+and per outside judgement (cells that hang), to keep the suite quick, and one without
+the sandbox (a cell that kills the kernel only when replayed needs state that outlives
+a kernel, which the sandbox never leaves: each kernel starts in a fresh one). The
+first two run at the same time (the second in a process of its own), since most of
+their time is spent waiting on timeouts and kernel starts.
 """
 
 import os
@@ -37,6 +39,19 @@ KILLED = [
     variant("top_level_exit", "os._exit(0) at the top level of gradient_check_n's cell",
             {"gradient_check_n": correct_answers()["gradient_check_n"] + "\nimport os; os._exit(0)\n"},
             lost=("gradient_check_n",)),
+    # Prints 60 MB at once at the top level of gradient_check_n's cell: that output never
+    # reaches the grader (BoundedOutputs), the cell fails and, as it never completed, the
+    # fresh kernel has no gradient_check_n.
+    variant("floods_output", "print('z' * 60_000_000) at the top level of gradient_check_n's cell",
+            {"gradient_check_n": correct_answers()["gradient_check_n"] + "\nprint('z' * 60_000_000)\n"},
+            lost=("gradient_check_n",)),
+    Submission("correct", "the instructor's answers", correct_answers()),
+    # Right answers; prints one line in two pieces, 0.5 s apart (ipykernel sends them apart).
+    variant("prints_in_pieces", "forward_propagation prints one line in two pieces", {
+        "forward_propagation": [("    J = theta * x", "    import time\n    print('pie', end='')\n"
+                                 "    time.sleep(0.5)\n    print('ces')\n    J = theta * x")]}),
+]
+REPLAYED = [
     # Its forward_propagation cell kills the kernel when replayed (a file says it ran
     # before), so after backward_propagation's cell kills the kernel, the replay drops
     # that cell and starts over: forward_propagation's tests had passed; the demos
@@ -47,11 +62,6 @@ KILLED = [
         + '\nimport os\nif os.path.exists("ran_once"):\n    os._exit(1)\nopen("ran_once", "w").close()\n',
         "backward_propagation": correct_answers()["backward_propagation"] + "\nimport os; os._exit(1)\n",
     }, lost=("backward_propagation",)),
-    Submission("correct", "the instructor's answers", correct_answers()),
-    # Right answers; prints one line in two pieces, 0.5 s apart (ipykernel sends them apart).
-    variant("prints_in_pieces", "forward_propagation prints one line in two pieces", {
-        "forward_propagation": [("    J = theta * x", "    import time\n    print('pie', end='')\n"
-                                 "    time.sleep(0.5)\n    print('ces')\n    J = theta * x")]}),
 ]
 HUNG = [
     # Hangs in its demo, its tests and gradient_check's demo; gradient_check's tests use a
@@ -98,11 +108,15 @@ def batches(generated_course, tmp_path_factory):
     killed = Batch(copy_course(generated_course, tmp_path_factory.mktemp("killed") / "course"), KILLED)
     hung = Batch(short_timeouts(copy_course(generated_course, tmp_path_factory.mktemp("hung") / "course"),
                                 SHORT_TIMEOUT), HUNG)
+    replayed = Batch(copy_course(generated_course, tmp_path_factory.mktemp("replayed") / "course"), REPLAYED)
+    with open(replayed.course / "nbgrader_config.py", "a") as config:
+        config.write("\nc.Sandbox.enabled = False\n")
     # The slow, mostly waiting batch is graded in the background, the other meanwhile.
     with nbgrader_alongside(hung.course, "autograde", ASSIGNMENT) as background:
         killed.log = run_nbgrader(killed.course, "autograde", ASSIGNMENT).stderr
+        replayed.log = run_nbgrader(replayed.course, "autograde", ASSIGNMENT).stderr
     hung.log = background.stderr
-    return {"killed": killed, "hung": hung}
+    return {"killed": killed, "hung": hung, "replayed": replayed}
 
 
 def ids(submission):
@@ -119,9 +133,10 @@ def cells_with_error(nb, ename, evalue_part=""):
             if out.output_type == "error" and out.ename == ename and evalue_part in out.evalue}
 
 
-@pytest.mark.parametrize("submission", KILLED, ids=ids)
-def test_a_killed_kernel_costs_only_the_exercises_that_fail(batches, submission):
-    assert batches["killed"].points(submission.student) == submission.expected_points(), submission.description
+@pytest.mark.parametrize("batch, submission", [("killed", s) for s in KILLED] + [("replayed", s) for s in REPLAYED],
+                         ids=lambda value: value if isinstance(value, str) else value.student)
+def test_a_killed_kernel_costs_only_the_exercises_that_fail(batches, batch, submission):
+    assert batches[batch].points(submission.student) == submission.expected_points(), submission.description
 
 
 @pytest.mark.parametrize("submission", HUNG, ids=ids)
@@ -131,8 +146,9 @@ def test_a_hung_cell_costs_only_its_exercise(batches, submission):
 
 def test_the_recipes_expect_these_totals():
     """Guard the recipes themselves: the points each scenario must keep, spelled out."""
-    totals = {s.student: sum(s.expected_points().values()) for s in KILLED + HUNG}
+    totals = {s.student: sum(s.expected_points().values()) for s in KILLED + REPLAYED + HUNG}
     assert totals == {"os_exit": 70, "os_exit_again": 70, "segfault": 90, "top_level_exit": 50, "dies_when_replayed": 90,
+                      "floods_output": 50,
                       "correct": 100, "prints_in_pieces": 100, "swallows_interrupt": 90, "sleeps": 70, "correct_short": 100}
     assert sum(POINTS.values()) == 100
 
@@ -168,7 +184,7 @@ def test_the_instructor_is_told_which_cell_killed_the_kernel(batches):
 
 
 def test_a_cell_that_kills_the_kernel_when_replayed_is_dropped_from_the_replay(batches):
-    killed = batches["killed"]
+    killed = batches["replayed"]
     assert (f"student dies_when_replayed, notebook {NOTEBOOK}, cell 'forward_propagation': "
             "killed or hung the kernel when replayed; skipped from now on") in killed.log
     nb = killed.notebook("dies_when_replayed")
@@ -228,3 +244,10 @@ def test_a_cell_that_stops_on_interrupt_keeps_nbgraders_behaviour(batches):
 @pytest.mark.parametrize("name", ["killed", "hung"])
 def test_no_kernel_outlives_grading(batches, name):
     assert kernels_running_in(batches[name].course) == []
+
+
+def test_an_output_flood_never_reaches_the_notebook(batches):
+    nb = batches["killed"].notebook("floods_output")
+    assert cells_with_error(nb, "OutputLost") == {"gradient_check_n"}
+    assert cells_with_error(nb, "NameError", "'gradient_check_n' is not defined") >= {"gradient-check-n-tests"}
+    assert not any("zzzz" in str(cell.get("outputs", "")) for cell in nb.cells)
