@@ -168,11 +168,19 @@ def test_a_template_cell_of_another_type_than_its_source_cell_is_refused(tmp_pat
     assert not out.exists(), "nothing is written when the inputs are wrong"
 
 
-@pytest.mark.parametrize("cell_id", ["gradient_check_n", "gradient-check-n-tests"])
-def test_a_template_cell_cannot_copy_a_solution_or_hidden_tests(tmp_path, cell_id):
-    template = write_template(tmp_path / "template.ipynb", [nbformat.v4.new_code_cell("", id=cell_id)])
+def test_a_template_cell_cannot_copy_a_solution_or_hidden_tests(tmp_path):
+    template = write_template(tmp_path / "template.ipynb", [nbformat.v4.new_code_cell("", id="gradient_check_n")])
     status, _, err = generate("--template", template, "--out", tmp_path / "out")
-    assert status == 2 and f"cell {cell_id!r} would copy a solution or hidden tests" in err
+    assert status == 2 and "cell 'gradient_check_n' would copy a solution or hidden tests" in err
+    # The source's test cells hold no hidden tests any more (the judge runs them outside the
+    # kernel); one that held some again must not be copied either.
+    source = read_notebook(SOURCE_NB)
+    (tests,) = [cell for cell in source.cells if cell.get("id") == "gradient-check-n-tests"]
+    assert "HIDDEN TESTS" not in tests.source
+    tests.source += "\n### BEGIN HIDDEN TESTS\nassert True\n### END HIDDEN TESTS"
+    copying = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("", id="gradient-check-n-tests")])
+    with pytest.raises(self_study.GenerateError, match="'gradient-check-n-tests' would copy a solution or hidden tests"):
+        self_study.fill_template(copying, source, tmp_path / "template.ipynb", SOURCE_NB)
 
 
 def test_a_missing_release_says_how_to_make_it(tmp_path):
