@@ -32,7 +32,6 @@ from gc_grader.assignment import EXERCISES, HELPERS, exercise_of, grade_id
 from gc_grader.checks.errors import GradingFailure
 from gc_grader.judge import runner as runner_module
 from gc_grader.judge.report import MAX_REPORT_BYTES, AnswerReport, UnusableReport
-from gc_grader.judge.requests import request_bytes
 from gc_grader.judge.secret import course_secret, seed_for
 from gc_grader.plugins.source_notebook import source_cells
 from gc_grader.sandbox import Sandbox
@@ -73,6 +72,10 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
 
     def _judge_all(self, requests, folder):
         """Run every exercise's answer at once (one sandboxed process each); exercise -> (ename, message) or None."""
+        # The hidden cases need the course's helper modules (the reference network), which
+        # import only where grading runs; loading nbgrader_config.py elsewhere must not.
+        from gc_grader.judge.requests import request_bytes
+
         sandbox = Sandbox(parent=self)
         if sandbox.enabled:
             sandbox.check()
@@ -96,8 +99,7 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
         report, code = process.result(deadline)
         if code is None:
             return ("AnswerCrashed", f"{exercise} did not finish its hidden cases within {self.timeout} seconds.")
-        # Judging needs the course's helper modules (the hint sentences, the reference network),
-        # which import only where grading runs; loading nbgrader_config.py elsewhere must not.
+        # Judging needs the course's helper modules too (the hint sentences): imported here, likewise.
         from gc_grader.judge.verdict import judge_report
 
         # The report is written at the very end, so a process that died wrote none. One that
