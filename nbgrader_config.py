@@ -5,11 +5,10 @@ project's virtual environment first on PATH (nbgrader calls `alembic` from it).
 """
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput, DeduplicateIds,
-                                    GetGrades, IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec,
-                                    SaveAutoGrades)
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, GetGrades,
+                                    IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
-from gc_grader.plugins import (HideHiddenTests, InertOutputs, JudgeOutsideKernel, RepairCells, ResilientExecute,
+from gc_grader.plugins import (ClearOldHiddenTests, HideHiddenTests, InertOutputs, JudgeOutsideKernel, RepairCells, ResilientExecute,
                                WarningsAreNotFailures)
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
@@ -30,7 +29,7 @@ c.Execute.timeout = 30
 # Grading runs nbgrader's own preprocessors, with three changes (see gc_grader/plugins):
 # 1. before its checks, RepairCells demotes duplicated cells and puts back deleted
 #    instructor cells (nbgrader 0.9 crashes on both); once OverwriteCells has put the
-#    gradebook's test cells back, ClearHiddenTests drops any hidden-test block they hold
+#    gradebook's test cells back, ClearOldHiddenTests drops any hidden-test block they hold
 #    (gradebooks generated before the hidden checks left the kernel store such blocks), so
 #    the kernel runs the public tests only (the hidden checks run outside it, see 2.);
 c.Autograde.sanitize_preprocessors = [
@@ -39,7 +38,7 @@ c.Autograde.sanitize_preprocessors = [
     DeduplicateIds,
     OverwriteKernelspec,
     OverwriteCells,
-    ClearHiddenTests,
+    ClearOldHiddenTests,
     CheckCellMetadata,
 ]
 # what RepairCells leaves missing, nbgrader restores (nothing, in practice).

@@ -94,7 +94,7 @@ def test_feedback_names_the_likely_mistake(graded, submission):
 
 # Lines of the hidden checks' code (gc_grader/checks, run by the outside judge only), but for
 # those every student sees in the release anyway. "_hidden." and "in_kernel" are what the test
-# cells of older gradebooks called: ClearHiddenTests drops them before the kernel runs.
+# cells of older gradebooks called: ClearOldHiddenTests drops them before the kernel runs.
 _RELEASED = "\n".join(cell.source for cell in nbformat.read(str(ROOT / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"), 4).cells)
 HIDDEN_CODE = [line.strip() for path in sorted((ROOT / "gc_grader" / "checks").glob("*.py"))
                for line in path.read_text().splitlines()

@@ -6,20 +6,39 @@ answer. The report's values are re-typed here (int, float, numpy float64) so tha
 verdicts see what the answer returned, not its JSON form.
 """
 
+import re
+
 import numpy as np
 
 from gc_grader.assignment import SIGNATURES
 from gc_grader.checks import cases, verdicts
 from gc_grader.checks.errors import AnswerCrashed, CheckFailed
 from gc_grader.judge.report import UnusableReport
+from public_tests import HINTS
 
 _TYPES = {"int": int, "float": float, "float64": np.float64}
+#: Variables of the notebook that an answer may read by mistake instead of its arguments.
+NOTEBOOK_VARIABLES = {"x", "theta", "X", "Y", "parameters", "gradients", "grad", "gradapprox", "J", "epsilon"}
+
+
+def _crash_message(call, error):
+    """What the answer raised; for a name the notebook defines, what is most likely wrong.
+
+    The answer runs on its own, so a function that reads a notebook variable instead of
+    its arguments (a stale dtheta, say) finds it undefined here."""
+    message = f"{call} raised {error}"
+    name = re.fullmatch(r"NameError: name '(\w+)' is not defined", error)
+    if name and name[1] == "dtheta":
+        return f"{message}. {HINTS['stale_dtheta']}"
+    if name and name[1] in NOTEBOOK_VARIABLES:
+        return f"{message}. {HINTS['notebook_values']}"
+    return message
 
 
 def _value(returned, call, allowed):
     """The number ``returned`` stands for, or the failure it means."""
     if returned.kind == "error":
-        raise AnswerCrashed(f"{call} raised {returned.error}")
+        raise AnswerCrashed(_crash_message(call, returned.error))
     if returned.kind == "array":
         raise CheckFailed(verdicts.not_a_float(call, "ndarray", returned.shape))
     if returned.kind == "other" or returned.type_name not in allowed:

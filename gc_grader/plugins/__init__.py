@@ -1,6 +1,7 @@
 """nbgrader plugins of the course, one per module; ``nbgrader_config.py`` puts each in its place.
 
 - ``RepairCells`` (first sanitize step): duplicated and deleted cells no longer crash nbgrader.
+- ``ClearOldHiddenTests`` (after OverwriteCells): an older gradebook's hidden blocks never run.
 - ``ResilientExecute`` (execution): a cell that kills or hangs the kernel fails alone.
 - ``JudgeOutsideKernel`` (after execution): every answer judged again, outside the kernel.
 - ``WarningsAreNotFailures`` (before grades are saved): a warning does not fail a test.
@@ -8,6 +9,7 @@
 - ``InertOutputs`` (after judging, and in feedback): student output is shown, never run.
 """
 
+from gc_grader.plugins.clear_old_hidden_tests import ClearOldHiddenTests
 from gc_grader.plugins.hide_hidden_tests import HideHiddenTests
 from gc_grader.plugins.inert_outputs import InertOutputs
 from gc_grader.plugins.judge_outside_kernel import JudgeOutsideKernel
@@ -15,4 +17,4 @@ from gc_grader.plugins.repair_cells import RepairCells
 from gc_grader.plugins.resilient_execute import ResilientExecute
 from gc_grader.plugins.warnings_are_not_failures import WarningsAreNotFailures
 
-__all__ = ["HideHiddenTests", "InertOutputs", "JudgeOutsideKernel", "RepairCells", "ResilientExecute", "WarningsAreNotFailures"]
+__all__ = ["ClearOldHiddenTests", "HideHiddenTests", "InertOutputs", "JudgeOutsideKernel", "RepairCells", "ResilientExecute", "WarningsAreNotFailures"]

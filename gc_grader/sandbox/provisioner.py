@@ -11,7 +11,8 @@ The kernel runs through ``Sandbox.start`` with no network, so it talks to nbclie
 ZMQ's ``ipc`` transport: it binds its sockets in its own ``/tmp`` and the grader
 connects to them through ``/proc/<pid>/root/tmp``. Its home holds copies of the
 regular files of the folder nbgrader runs the notebook in (the student's notebook and
-the released helpers nbgrader put beside it), never a symlink. The kernelspec asks
+the released helpers nbgrader put beside it); a symlink there is followed only to a
+released helper. The kernelspec asks
 for ``interrupt_mode: message``, so a cell's timeout interrupts the kernel itself
 rather than signalling bubblewrap. Killing the kernel kills its whole sandbox.
 """
@@ -22,6 +23,7 @@ import sys
 
 from jupyter_client.provisioning import LocalProvisioner
 
+from gc_grader.assignment import HELPERS
 from gc_grader.sandbox.bubblewrap import Sandbox, SandboxUnavailable
 
 #: Inside the sandbox: the connection file and the prefix of the kernel's sockets.
@@ -92,9 +94,21 @@ class SandboxProvisioner(LocalProvisioner):
 
 
 def _copied_files(folder):
-    """Inside name -> host path of the regular files of ``folder`` (not its subfolders or symlinks)."""
+    """Inside name -> host path of the regular files of ``folder`` (not its subfolders).
+
+    A symlink is followed only to one of the assignment's released helpers (source/ links
+    to them, and `nbgrader validate` runs the source): one to anything else, the secret or
+    another submission say, is never copied in.
+    """
     files = {}
     for entry in os.scandir(folder):
-        if entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_size <= MAX_COPIED_FILE:
-            files[entry.name] = entry.path
+        path = entry.path
+        if entry.is_symlink():
+            path = os.path.realpath(path)
+            if os.path.basename(path) not in HELPERS or not os.path.isfile(path):
+                continue
+        elif not entry.is_file(follow_symlinks=False):
+            continue
+        if os.stat(path).st_size <= MAX_COPIED_FILE:
+            files[entry.name] = path
     return files

@@ -1,7 +1,7 @@
 """A gradebook generated before the hidden checks left the kernel stores test cells with
 hidden-test blocks that import gc_grader (which the sandboxed kernel cannot import, and
 whose in-kernel modules are gone). nbgrader's OverwriteCells puts those cells back at
-autograde; ClearHiddenTests, right after it, drops the blocks, so such a course still grades
+autograde; ClearOldHiddenTests, right after it, drops the blocks, so such a course still grades
 to the same points: the kernel runs the public tests, the outside judge the hidden checks."""
 
 import nbformat
