@@ -187,8 +187,10 @@ class Sandbox(LoggingConfigurable):
                   "--size", str(self.scratch_size), "--perms", "1777", "--tmpfs", HOME]
         for inside, fd in copies:
             path = inside if inside.startswith("/") else f"{HOME}/{inside}"
+            # Folders made for a copy are writable where the student may write anyway.
             bwrap += [arg for parent in _parents(path) if parent not in ("/home", HOME, "/tmp")
-                      for arg in ("--perms", "0755", "--dir", parent)]
+                      for arg in ("--perms", "1777" if parent.startswith(("/tmp/", HOME + "/")) else "0755",
+                                  "--dir", parent)]
             bwrap += ["--perms", "0444", "--ro-bind-data", str(fd), path]
         environment = {**BASE_ENVIRONMENT, "PATH": _path_inside(), **(env or {}), **self.environment}
         for name, value in environment.items():
