@@ -8,7 +8,7 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPrep
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, GetGrades,
                                     IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
-from gc_grader.plugins import (ClearOldHiddenTests, HideHiddenTests, InertOutputs, JudgeOutsideKernel, RepairCells, ResilientExecute,
+from gc_grader.plugins import (AssignmentFilesOnly, ClearOldHiddenTests, HideHiddenTests, InertOutputs, JudgeOutsideKernel, RepairCells, ResilientExecute,
                                WarningsAreNotFailures)
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
@@ -27,12 +27,16 @@ c.Execute.kernel_name = "gc-sandbox"
 c.Execute.timeout = 30
 
 # Grading runs nbgrader's own preprocessors, with three changes (see gc_grader/plugins):
-# 1. before its checks, RepairCells demotes duplicated cells and puts back deleted
+# 1. first, AssignmentFilesOnly removes from the autograded folder every file that is not
+#    the notebook or the assignment's (nbgrader copies a submitted link's target with your
+#    rights: the secret, the gradebook, another student's work); then, before its checks,
+#    RepairCells demotes duplicated cells and puts back deleted
 #    instructor cells (nbgrader 0.9 crashes on both); once OverwriteCells has put the
 #    gradebook's test cells back, ClearOldHiddenTests drops any hidden-test block they hold
 #    (gradebooks generated before the hidden checks left the kernel store such blocks), so
 #    the kernel runs the public tests only (the hidden checks run outside it, see 2.);
 c.Autograde.sanitize_preprocessors = [
+    AssignmentFilesOnly,
     RepairCells,
     ClearOutput,
     DeduplicateIds,

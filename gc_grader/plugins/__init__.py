@@ -1,6 +1,8 @@
 """nbgrader plugins of the course, one per module; ``nbgrader_config.py`` puts each in its place.
 
-- ``RepairCells`` (first sanitize step): duplicated and deleted cells no longer crash nbgrader.
+- ``AssignmentFilesOnly`` (first sanitize step): only the notebook and the assignment's files
+  stay in the autograded folder (nbgrader copies linked files with the grader's rights).
+- ``RepairCells`` (sanitize): duplicated and deleted cells no longer crash nbgrader.
 - ``ClearOldHiddenTests`` (after OverwriteCells): an older gradebook's hidden blocks never run.
 - ``ResilientExecute`` (execution): a cell that kills or hangs the kernel fails alone.
 - ``JudgeOutsideKernel`` (after execution): every answer judged again, outside the kernel.
@@ -9,6 +11,7 @@
 - ``InertOutputs`` (after judging, and in feedback): student output is shown, never run.
 """
 
+from gc_grader.plugins.assignment_files_only import AssignmentFilesOnly
 from gc_grader.plugins.clear_old_hidden_tests import ClearOldHiddenTests
 from gc_grader.plugins.hide_hidden_tests import HideHiddenTests
 from gc_grader.plugins.inert_outputs import InertOutputs
@@ -17,4 +20,4 @@ from gc_grader.plugins.repair_cells import RepairCells
 from gc_grader.plugins.resilient_execute import ResilientExecute
 from gc_grader.plugins.warnings_are_not_failures import WarningsAreNotFailures
 
-__all__ = ["ClearOldHiddenTests", "HideHiddenTests", "InertOutputs", "JudgeOutsideKernel", "RepairCells", "ResilientExecute", "WarningsAreNotFailures"]
+__all__ = ["AssignmentFilesOnly", "ClearOldHiddenTests", "HideHiddenTests", "InertOutputs", "JudgeOutsideKernel", "RepairCells", "ResilientExecute", "WarningsAreNotFailures"]

@@ -63,7 +63,7 @@ from nbconvert.filters.markdown_mistune import markdown2html_mistune
 from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Dict, List, Set, Unicode
+from traitlets import List, Set, Unicode
 
 #: Elements removed together with everything inside them (their text is code or markup).
 _DROPPED_WITH_CONTENT = frozenset({

@@ -16,7 +16,9 @@ each graded notebook (``provisioner``) and the judge's answer processes
   lands on the host's disk;
 - an empty environment but for a few variables set here (the grader's own, which may
   hold a database password, never reach it);
-- limits (``prlimit``) on address space, processes, file size, open files and CPU time;
+- limits (``prlimit``) on address space, processes, file size, open files and CPU time
+  for each process, and a cgroup (``cgroups``) on the memory and processes of the whole
+  sandbox where the machine lets grading make one;
 - never root: when grading runs as root, the process drops to a dedicated unprivileged
   uid (one per concurrent sandbox, see ``uids``) with no capabilities and no new
   privileges; otherwise it keeps the grader's uid inside an unprivileged user namespace
@@ -41,6 +43,7 @@ from pathlib import Path
 from traitlets import Bool, Dict, Int, Unicode
 from traitlets.config import LoggingConfigurable
 
+from gc_grader.sandbox.cgroups import Cgroup
 from gc_grader.sandbox.uids import UidSlot
 
 #: Where the student's files and working directory are, inside.
@@ -102,6 +105,9 @@ class Sandbox(LoggingConfigurable):
                              "machine (uids uid_base .. uid_base + uid_slots - 1).").tag(config=True)
     bwrap = Unicode("bwrap", help="The bubblewrap executable.").tag(config=True)
     environment = Dict(help="Extra environment variables inside the sandbox.").tag(config=True)
+    cgroup = Bool(True, help="Also bound each sandbox as a whole (memory_limit, max_processes) with a cgroup "
+                             "of its own, where the machine lets grading make one (gc_grader/sandbox/cgroups.py); "
+                             "elsewhere the per-process limits alone apply.").tag(config=True)
 
     _checked = {}
 
@@ -141,6 +147,7 @@ class Sandbox(LoggingConfigurable):
         Relative paths are taken in HOME. ``env`` adds environment variables to the few set here.
         """
         slot = UidSlot.acquire(self) if os.geteuid() == 0 else None
+        cgroup = Cgroup.create(self.memory_limit, self.max_processes) if self.cgroup else None
         opened = []
         try:
             for inside, host in (files or {}).items():
@@ -153,6 +160,8 @@ class Sandbox(LoggingConfigurable):
             info_read, info_write = os.pipe()
             opened.append((None, info_write))
             command = self.command(argv, [(inside, fd) for inside, fd in opened if inside], info_write, slot, env)
+            if cgroup:
+                command = cgroup.join() + command
             process = subprocess.Popen(command, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE,
                                        pass_fds=[fd for _, fd in opened], start_new_session=True)
         except BaseException:
@@ -160,10 +169,12 @@ class Sandbox(LoggingConfigurable):
                 os.close(fd)
             if slot:
                 slot.release()
+            if cgroup:
+                cgroup.remove()
             raise
         for _, fd in opened:
             os.close(fd)
-        return Confined(process, info_read, slot)
+        return Confined(process, info_read, slot, cgroup)
 
     def command(self, argv, copies, info_fd, slot, env=None):
         """The whole command line: prlimit, then bwrap, then (as root) setpriv, then ``argv``."""
@@ -208,8 +219,8 @@ class Confined:
     #: How much of what the sandbox prints on stderr is kept.
     KEPT_ERROR_BYTES = 4096
 
-    def __init__(self, process, info_fd, slot):
-        self.process, self.slot = process, slot
+    def __init__(self, process, info_fd, slot, cgroup=None):
+        self.process, self.slot, self.cgroup = process, slot, cgroup
         self._info_fd, self._pid = info_fd, None
         self._error = bytearray()
         self._drain = threading.Thread(target=self._read_errors, daemon=True)
@@ -263,6 +274,9 @@ class Confined:
         for stream in (self.process.stdin, self.process.stdout):
             if stream:
                 stream.close()
+        if self.cgroup:
+            self.cgroup.remove()     # kills what might be left in it first
+            self.cgroup = None
         if self.slot:
             self.slot.release()
             self.slot = None

@@ -17,7 +17,7 @@ from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 from traitlets.config import Config
 
-from gc_grader.sandbox import HOME, Sandbox, SandboxUnavailable
+from gc_grader.sandbox import HOME, Sandbox, SandboxUnavailable, cgroups
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_ROOT = os.geteuid() == 0
@@ -155,6 +155,35 @@ def test_limits_stop_what_exceeds_them(attempt, settings, expected):
                              else "OSError"))
     """, files={"gc_utils.py": str(ROOT / "gc_utils.py")}, **settings)
     assert seen == expected
+
+
+@pytest.mark.skipif(not cgroups.available(), reason="this machine lets grading make no cgroup")
+def test_memory_is_bounded_for_the_whole_sandbox_not_only_per_process():
+    """Four processes of 1600 MiB each (each under the per-process limit): at most one holds it."""
+    code, seen = run("""
+        import json, mmap, os, time
+        children = []
+        for i in range(4):
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    m = mmap.mmap(-1, 1600 * 2**20, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | mmap.MAP_POPULATE)
+                    time.sleep(3)
+                finally:
+                    os._exit(0)
+            children.append(pid)
+        print(json.dumps([os.waitpid(pid, 0)[1] for pid in children]))
+    """)
+    assert code == 0, seen
+    assert sum(status == 0 for status in seen) <= 1, f"exit statuses {seen}: the sandbox held more than its memory"
+
+
+def test_a_sandboxs_cgroup_is_gone_when_it_ends():
+    sandbox = Sandbox()
+    with sandbox.start([sys.executable, "-c", "import time; time.sleep(30)"]) as confined:
+        folders = list(confined.cgroup.folders) if confined.cgroup else []
+    assert all(not os.path.exists(folder) for folder in folders)
+    assert bool(folders) == cgroups.available()
 
 
 def test_cpu_time_is_limited():
