@@ -17,7 +17,7 @@ KINDS = ("number", "array", "other", "error")
 NUMBER_TYPES = ("int", "float", "float64")
 #: A real report is a few hundred bytes; a larger file is not read further.
 MAX_REPORT_BYTES = 1 << 20
-#: An error message longer than this is cut (it comes from the student's code).
+#: An error message, a signature or a type name longer than this is cut (they come from the student's code).
 MAX_ERROR_CHARS = 500
 
 
@@ -63,6 +63,8 @@ class AnswerReport:
             signature, returned = data.pop("signature"), data.pop("returned")
             if data or not isinstance(returned, list) or not isinstance(signature, (str, type(None))):
                 raise UnusableReport("unexpected fields")
+            if signature is not None and len(signature) > MAX_ERROR_CHARS:
+                signature = signature[:MAX_ERROR_CHARS] + " [...]"
             report = cls(signature, [_returned(item) for item in returned])
             # Messages go into the graded notebook, which is written as UTF-8: a lone surrogate
             # would make nbgrader fail on the whole notebook.
@@ -89,7 +91,10 @@ def _returned(item):
         item["shape"] = tuple(shape)
     if not all(checks):
         raise UnusableReport(f"a returned value of kind {kind!r} with fields of the wrong type")
-    if len(item.get("error", "")) > MAX_ERROR_CHARS:
-        # The student's exception message goes into the feedback: a readable part of it is enough.
-        item["error"] = item["error"][:MAX_ERROR_CHARS] + " [...]"
+    if kind == "array" and len(item["shape"]) > 32:
+        raise UnusableReport("an array of more than 32 dimensions")
+    for name in ("error", "type_name"):
+        # The student's text goes into the feedback: a readable part of it is enough.
+        if len(item.get(name, "")) > MAX_ERROR_CHARS:
+            item[name] = item[name][:MAX_ERROR_CHARS] + " [...]"
     return Returned(**item)

@@ -115,9 +115,11 @@ class Sandbox(LoggingConfigurable):
         """Raise SandboxUnavailable unless a sandbox starts here (tried once per process and setting)."""
         key = (self.bwrap, os.geteuid())
         if key not in self._checked:
-            Sandbox._checked[key] = self._probe()
-        if self._checked[key]:
-            raise SandboxUnavailable(f"student code cannot be sandboxed here ({self._checked[key]}); {INSTALL_HINT}")
+            failure = self._probe()
+            if failure is None:       # only success is remembered: a failure may pass
+                Sandbox._checked[key] = None
+            else:
+                raise SandboxUnavailable(f"student code cannot be sandboxed here ({failure}); {INSTALL_HINT}")
 
     def _probe(self):
         if sys.platform != "linux":
@@ -210,7 +212,9 @@ class Sandbox(LoggingConfigurable):
         if slot:
             bwrap += ["setpriv", f"--reuid={slot.uid}", f"--regid={slot.uid}", "--clear-groups",
                       "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
-        return ["prlimit", *limits, "--", *bwrap, *argv]
+        # Killed with the process that started it: bubblewrap's --die-with-parent covers the
+        # sandbox's first process when bubblewrap dies, this covers bubblewrap when the grader dies.
+        return ["setpriv", "--pdeathsig", "KILL", "--", "prlimit", *limits, "--", *bwrap, *argv]
 
 
 class Confined:
@@ -274,6 +278,9 @@ class Confined:
         for stream in (self.process.stdin, self.process.stdout):
             if stream:
                 stream.close()
+        if self.process.returncode is not None:
+            self._drain.join(timeout=1)
+            self.process.stderr.close()
         if self.cgroup:
             self.cgroup.remove()     # kills what might be left in it first
             self.cgroup = None

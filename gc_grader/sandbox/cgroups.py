@@ -1,9 +1,10 @@
 """One memory and process cgroup per sandbox, where the machine lets grading make one.
 
 RLIMIT_AS bounds each process, not their sum: four processes of 1.6 GiB each hold 6.4 GiB
-together. A cgroup bounds the whole sandbox: memory (``Sandbox.memory_limit``, its tmpfs
-files included, which the kernel charges to their writer) and processes
-(``Sandbox.max_processes``). The sandbox's first process joins it before bubblewrap
+together, and memory files (memfd, tmpfs) are not mapped memory at all. A cgroup bounds the
+whole sandbox: memory (``Sandbox.memory_limit``, its memory files included, which the
+kernel charges to their writer), processes (``Sandbox.max_processes``) and, as one entity
+with one share, the CPU (so 255 busy processes cannot starve the other sandboxes). The sandbox's first process joins it before bubblewrap
 starts, so everything inside is counted from the start; when the sandbox ends, whatever
 is still in it is killed and the cgroup removed.
 
@@ -19,8 +20,12 @@ import signal
 import time
 
 ROOT = "/sys/fs/cgroup"
-#: cgroup v1 hierarchies and the files that set their limits.
-V1_LIMITS = {"memory": ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes"), "pids": ("pids.max",)}
+#: cgroup v1 hierarchies and the files that set their limits. The cpu one has none to set:
+#: a cgroup of its own makes the whole sandbox one entity, with one default share of the
+#: CPU, however many processes it runs (so it cannot starve the other sandboxes); it is
+#: used where it exists.
+V1_LIMITS = {"memory": ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes"), "pids": ("pids.max",), "cpu": ()}
+V1_OPTIONAL = {"cpu"}
 _names = itertools.count()
 
 
@@ -93,9 +98,16 @@ def _v1(name, memory, processes, folders):
         own = _own(controller)
         base = os.path.join(ROOT, controller)
         if own is None or not os.path.isfile(os.path.join(base, "cgroup.procs")):
+            if controller in V1_OPTIONAL:
+                continue
             return False
         folder = os.path.join(base + own, name)
-        os.mkdir(folder)
+        try:
+            os.mkdir(folder)
+        except OSError:
+            if controller in V1_OPTIONAL:
+                continue
+            raise
         folders.append(folder)
         value = memory if controller == "memory" else processes
         for limit in files:
@@ -110,6 +122,7 @@ def _v2(name, memory, processes, folders):
         return False
     parent = ROOT + own
     with open(os.path.join(parent, "cgroup.subtree_control")) as file:
+        # With "cpu" delegated too, the sandbox gets one default weight of the CPU.
         if not {"memory", "pids"} <= set(file.read().split()):
             return False
     folder = os.path.join(parent, name)

@@ -22,6 +22,7 @@ import json
 import os
 import sys
 
+import zmq
 from jupyter_client.provisioning import LocalProvisioner
 
 from gc_grader.assignment import HELPERS
@@ -33,6 +34,8 @@ SOCKETS = "/tmp/kernel"
 #: The only variables of the kernel's environment that reach it: nbgrader's "this is grading"
 #: (the explorers show no widget then). The rest may hold the grader's secrets.
 PASSED_THROUGH = ("NBGRADER_EXECUTION",)
+#: The largest message the kernel manager's own sockets accept from the kernel.
+CONTROL_MESSAGE_BYTES = 1 << 20
 #: A file larger than this in the notebook's folder is not copied in.
 MAX_COPIED_FILE = 20 * 10 ** 6
 
@@ -56,6 +59,9 @@ class SandboxProvisioner(LocalProvisioner):
         sandbox.check()
         km = self.parent
         km.transport, km.ip, km.cache_ports = "ipc", SOCKETS, False
+        # The kernel manager's own sockets (control) take small messages, a few at a time.
+        km.context.setsockopt(zmq.MAXMSGSIZE, CONTROL_MESSAGE_BYTES)
+        km.context.setsockopt(zmq.RCVHWM, 16)
         kwargs = await super().pre_launch(**kwargs)
         host_file = os.path.realpath(km.connection_file)
         python = {"python", "python3", "{python}"}
@@ -107,14 +113,17 @@ def _font_cache():
 
 
 def _copied_files(folder):
-    """Inside name -> host path of the regular files of ``folder`` (not its subfolders).
+    """Inside name -> host path of the notebooks and released helpers of ``folder``.
 
-    A symlink is followed only to one of the assignment's released helpers (source/ links
-    to them, and `nbgrader validate` runs the source): one to anything else, the secret or
-    another submission say, is never copied in.
+    Nothing else: a file the student added (an ``ipykernel_launcher.py`` that would run
+    as the kernel, say) stays out. A symlink is followed only to a released helper
+    (source/ links to them, and `nbgrader validate` runs the source): one to anything
+    else, the secret or another submission say, is never copied in.
     """
     files = {}
     for entry in os.scandir(folder):
+        if not (entry.name.endswith(".ipynb") or entry.name in HELPERS):
+            continue
         path = entry.path
         if entry.is_symlink():
             path = os.path.realpath(path)

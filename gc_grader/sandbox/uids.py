@@ -27,7 +27,8 @@ class UidSlot:
         """The first free slot of ``settings`` (a Sandbox); RuntimeError when all are taken."""
         os.makedirs(LOCK_DIR, mode=0o700, exist_ok=True)
         for slot in range(settings.uid_slots):
-            fd = os.open(os.path.join(LOCK_DIR, f"slot-{slot}.lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            uid = settings.uid_base + slot
+            fd = os.open(os.path.join(LOCK_DIR, f"uid-{uid}.lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as error:
@@ -35,7 +36,7 @@ class UidSlot:
                 if error.errno in (errno.EAGAIN, errno.EACCES):
                     continue
                 raise
-            return cls(settings.uid_base + slot, fd)
+            return cls(uid, fd)
         raise RuntimeError(f"all {settings.uid_slots} sandbox uids are in use (raise Sandbox.uid_slots)")
 
     def release(self):
