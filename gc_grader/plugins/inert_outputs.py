@@ -36,6 +36,12 @@ What it does, to every cell of the notebook (one concern: make it inert):
     an output's ``text/plain`` in general; an output left with nothing says what was
     removed. The notebook's ``metadata.widgets`` (that state) is dropped for the same
     reason.
+  * the output's metadata is rebuilt from an allow-list: an image's ``width`` and
+    ``height`` (which the template writes into an *unquoted* attribute, where ``1
+    onerror=...`` is an event handler) only as non-negative ints, ``unconfined`` as a bool,
+    ``needs_background`` as matplotlib writes it; ``filenames`` (an ``<img src>`` to any
+    URL), ``isolated`` (an iframe) and everything else go (``_inert_metadata``). A code
+    cell's ``execution_count``, written as it is, is an int or None.
 
 - markdown and raw cells, which a student can add or edit: their markdown is rendered
   and sanitized like a ``text/markdown`` output, and stored back as one HTML block
@@ -57,6 +63,7 @@ import binascii
 import re
 
 import bleach
+import nbformat
 from bleach import html5lib_shim
 from bleach.html5lib_shim import Filter
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
@@ -76,6 +83,9 @@ _SAFE_HREF = re.compile(r"^(https?://|mailto:|#)", re.I)
 _INERT_MARKDOWN = '<div class="gc-inert-markdown">'
 _ATTACHMENT_IMAGES = ("image/png", "image/jpeg", "image/gif")
 _ATTACHMENT_REF = re.compile(r"attachment:([^\s\"')>]+)")
+#: Bitmaps whose own metadata (``metadata["image/png"]``) the templates read; see _inert_metadata.
+_METADATA_IMAGES = ("image/png", "image/jpeg", "image/gif")
+_DIGITS = re.compile(r"[0-9]{1,6}")
 
 
 class _DropWithContent(Filter):
@@ -165,9 +175,12 @@ class InertOutputs(NbGraderPreprocessor):
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "code":
+            _clear_non_int_execution_count(cell)
             for output in cell.get("outputs", []):
                 if output.get("output_type") in ("execute_result", "display_data"):
                     self._make_inert(output)
+                if output.get("output_type") == "execute_result":
+                    _clear_non_int_execution_count(output)
         elif cell.cell_type in ("markdown", "raw") and not self._is_instructors(cell):
             cell.source = self._inert_markdown(cell.source, cell.pop("attachments", None) or {})
             if cell.cell_type == "raw":
@@ -194,10 +207,7 @@ class InertOutputs(NbGraderPreprocessor):
             data["text/html"] = html
         elif "text/html" in data:
             del data["text/html"]
-        metadata = output.get("metadata", {})
-        for key in list(metadata):
-            if "/" in key and key not in data:
-                del metadata[key]
+        output["metadata"] = _inert_metadata(output.get("metadata"), data)
         if removed:
             self.log.info("Made an output inert: %s", ", ".join(removed))
         if not data:
@@ -244,6 +254,61 @@ class InertOutputs(NbGraderPreprocessor):
 
 def _text(value):
     return "".join(value) if isinstance(value, list) else str(value)
+
+
+def _inert_metadata(metadata, data):
+    """An output's metadata rebuilt from what the templates may show, in values that cannot escape.
+
+    nbconvert's classic template (formgrader's and the feedback's) writes an image's ``width``
+    and ``height`` into an *unquoted* attribute (``width={{ width | escape_html }}``), so a
+    space in them starts a new attribute: ``onerror=...``. It takes them from the image's own
+    metadata (``metadata["image/png"]``) or from the top level. ``filenames`` becomes an
+    ``<img src>`` (any URL: a GET with the grader's cookies), ``text/html``'s ``isolated`` an
+    iframe. Kept: ``width`` and ``height`` as non-negative ints (a string of digits becomes
+    one), ``unconfined`` as a bool and ``needs_background`` as matplotlib writes it, at the top
+    level and for the bitmaps the output keeps; nothing else.
+    """
+    metadata = metadata if isinstance(metadata, dict) else {}
+    kept = _display_metadata(metadata)
+    for mimetype in _METADATA_IMAGES:
+        if mimetype in data and isinstance(metadata.get(mimetype), dict):
+            per_type = _display_metadata(metadata[mimetype])
+            if per_type:
+                kept[mimetype] = per_type
+    return nbformat.from_dict(kept)
+
+
+def _display_metadata(metadata):
+    kept = {}
+    for key in ("width", "height"):
+        size = _size(metadata.get(key))
+        if size is not None:
+            kept[key] = size
+    if isinstance(metadata.get("unconfined"), bool):
+        kept["unconfined"] = metadata["unconfined"]
+    if metadata.get("needs_background") in ("light", "dark"):
+        kept["needs_background"] = metadata["needs_background"]
+    return kept
+
+
+def _size(value):
+    """``value`` as a non-negative int, or None: an int, or a string of 1 to 6 ASCII digits."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if value >= 0 else None
+    if isinstance(value, str) and _DIGITS.fullmatch(value):
+        return int(value)
+    return None
+
+
+def _clear_non_int_execution_count(node):
+    """An ``execution_count`` that is not an int becomes None: the template writes it as it is.
+
+    (nbgrader clears it and nbclient sets it before a grader sees the notebook; this is for a
+    notebook that reached us otherwise.)
+    """
+    count = node.get("execution_count")
+    if count is not None and (not isinstance(count, int) or isinstance(count, bool)):
+        node["execution_count"] = None
 
 
 def _svg_as_image(svg):

@@ -10,6 +10,7 @@ the server's API.
 import base64
 import copy
 import html.parser
+import re
 import time
 import urllib.parse
 
@@ -128,6 +129,115 @@ def test_markdown_and_latex_outputs_are_rendered_and_sanitized():
         assert_harmless(output.data["text/html"])
 
 
+#: Output metadata a student can set (``display(data, raw=True, metadata=...)``): nbconvert's
+#: classic template writes an image's width and height into an *unquoted* attribute, so a
+#: space starts an event handler; ``filenames`` becomes the image's URL.
+EVIL_SIZE = "1 onerror=document.title=`XSS`"
+HOSTILE_METADATA = {
+    "top-level width": ({"image/png": "x"}, {"width": EVIL_SIZE}),
+    "top-level height": ({"image/png": "x"}, {"height": EVIL_SIZE}),
+    "per-mimetype height": ({"image/jpeg": "x"}, {"image/jpeg": {"height": EVIL_SIZE}}),
+    "per-mimetype width": ({"image/png": "x"}, {"image/png": {"width": EVIL_SIZE, "alt": "a"}}),
+    "filenames URL": ({"image/png": PNG}, {"filenames": {"image/png": "/api/contents/x?evil",
+                                                         "image/jpeg": "https://tracker.example/p.gif"}}),
+    "isolated iframe": ({"text/html": "<b>hi</b>"}, {"text/html": {"isolated": True}}),
+    "unknown and ill-typed": ({"image/png": PNG}, {"image/png": "not a dict", "unconfined": "x onerror=1",
+                                                   "needs_background": "x onerror=1", "alt": "x", "other": 1}),
+}
+
+
+def rendered(nb, template="classic"):
+    """``nb`` as nbconvert renders it, with the classic template or nbgrader's formgrade/feedback one."""
+    import os
+
+    import nbgrader
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+    templates = os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates")
+    config = Config()
+    config.HTMLExporter.template_name = template
+    if template != "classic":
+        config.HTMLExporter.extra_template_basedirs = [templates]
+        config.HTMLExporter.extra_template_paths = [
+            os.path.join(templates, "..", "static", "node_modules", "bootstrap", "dist", "css")]
+    resources = {"base_url": "", "index": 0, "total": 1,
+                 "nbgrader": {"notebook": NOTEBOOK, "score": 0, "max_score": 1, "late_penalty": 0}}
+    return HTMLExporter(config=config).from_notebook_node(nb, resources=resources)[0]
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE_METADATA))
+def test_hostile_output_metadata_is_dropped(kind):
+    data, metadata = HOSTILE_METADATA[kind]
+    (output,) = outputs_of(new_output("display_data", data=dict(data), metadata=copy.deepcopy(metadata)))
+    assert dict(output.metadata) == {}
+    shown = nbformat.v4.nbjson.json.dumps(output)
+    assert "onerror" not in shown and "filenames" not in shown and "isolated" not in shown
+
+
+@pytest.mark.parametrize("template", ["classic", "formgrade", "feedback"])
+def test_hostile_output_metadata_renders_inert(template):
+    """Rendered as formgrader and the feedback render it: no handler, no image from a URL, no iframe."""
+    outputs = [new_output("display_data", data=dict(data), metadata=copy.deepcopy(metadata))
+               for data, metadata in HOSTILE_METADATA.values()]
+    nb = new_notebook(cells=[new_code_cell("x = 1", outputs=outputs)])
+    page = rendered(inert(nb), template)
+    assert_page_is_inert(page)
+    assert "onerror" not in page and "/api/contents" not in page and "tracker.example" not in page
+    images = sum(1 for data, _ in HOSTILE_METADATA.values() if any(key.startswith("image/") for key in data))
+    assert page.count('src="data:image/') == images == 6   # every image still shows, from its data
+
+
+def test_a_figures_metadata_stays():
+    """What matplotlib and IPython write: retina size (ints), needs_background, unconfined."""
+    metadata = {"needs_background": "light",
+                "image/png": {"width": 320, "height": 240, "unconfined": True},
+                "image/jpeg": {"width": "300"}}          # IPython's Image(width="300"): digits
+    (output,) = outputs_of(display({"image/png": PNG, "image/jpeg": "/9j/4AAQ",
+                                    "text/plain": "<Figure size 640x480 with 1 Axes>"}))
+    output.metadata = copy.deepcopy(metadata)
+    (output,) = outputs_of(output)
+    assert output.metadata == {"needs_background": "light",
+                               "image/png": {"width": 320, "height": 240, "unconfined": True},
+                               "image/jpeg": {"width": 300}}
+    page = rendered(new_notebook(cells=[new_code_cell("plt.show()", outputs=[output])]))
+    assert f'src="data:image/png;base64,{PNG}"' in page
+    assert "width=320" in page.replace('"', "") and "height=240" in page.replace('"', "")
+    # Sizes that are not whole non-negative numbers go; the figure stays.
+    for bad in (-1, True, 1.5, "1.5", "12px", "100%", "1 onerror=x", "1" * 7, None, [1]):
+        (output,) = outputs_of(new_output("display_data", data={"image/png": PNG},
+                                          metadata={"width": bad, "image/png": {"height": bad}}))
+        assert dict(output.metadata) == {} and output.data["image/png"] == PNG, bad
+    # Size metadata of an image type the output does not keep is dropped with it.
+    (output,) = outputs_of(new_output("display_data", data={"text/plain": "t"},
+                                      metadata={"image/png": {"width": 3}, "text/plain": {"width": 3}}))
+    assert dict(output.metadata) == {}
+
+
+def test_a_non_integer_execution_count_is_cleared():
+    """The template writes ``In [{{ cell.execution_count }}]`` as it is."""
+    result = display({"text/plain": "1"}, "execute_result")
+    nb = new_notebook(cells=[new_code_cell("1", outputs=[result], execution_count=1)])
+    nb.cells[0].execution_count = "<img src=x onerror=alert(1)>"   # nbformat.read only warns
+    nb.cells[0].outputs[0].execution_count = "<img src=x onerror=alert(1)>"
+    shown = inert(nb).cells[0]
+    assert shown.execution_count is None and shown.outputs[0].execution_count is None
+    fine = inert(new_notebook(cells=[new_code_cell("1", execution_count=3)])).cells[0]
+    assert fine.execution_count == 3
+
+
+def test_text_outputs_render_escaped():
+    """stream and error outputs are left as they are: every template escapes them (checked here)."""
+    evil = "<img src=x onerror=alert(1)>"
+    outputs = [new_output("stream", name="stdout", text=evil), new_output("stream", name="stderr", text=evil),
+               new_output("error", ename=evil, evalue=evil, traceback=[evil, f"\x1b[31m{evil}\x1b[0m"]),
+               display({"text/plain": evil}, "execute_result")]
+    nb = new_notebook(cells=[new_code_cell(f"x = {evil!r}", outputs=outputs, execution_count=1)])
+    for template in ("classic", "formgrade", "feedback"):
+        page = rendered(inert(nb), template)
+        assert_page_is_inert(page)
+        assert "<img src=x" not in page and page.count("&lt;img src=x onerror=alert(1)&gt;") >= 4
+
+
 def test_the_widget_state_of_the_notebook_is_dropped():
     nb = new_notebook(cells=[new_code_cell("w")], metadata={
         "widgets": {"application/vnd.jupyter.widget-state+json": {"state": {"abc": {"state": {
@@ -203,6 +313,7 @@ PAYLOAD = base64.b64encode(PAYLOAD_JS.encode()).decode()
 RUN = f"eval(atob(`{PAYLOAD}`))"   # backquotes: it goes inside Python and HTML quotes
 URL_RUN = f"eval(atob(%27{PAYLOAD}%27))"   # in a markdown link, where backquotes would make code
 HONEST_TEXT = "honest-output-marker: forward_propagation(2, 4) ="
+FILENAMES_URL = "/api/contents/gc-filenames-probe"   # an <img src> to it would be a GET the test sees
 
 HOSTILE_CELL = f'''
 from IPython.display import HTML, SVG, Javascript, Markdown, display
@@ -213,6 +324,10 @@ display(HTML('<iframe srcdoc="<script>parent.{RUN}</script>"></iframe>'))
 display(SVG('<svg xmlns="http://www.w3.org/2000/svg" onload="{RUN}"><script>{RUN}</script><circle r="4"/></svg>'))
 display(Javascript("{RUN}"))
 display(Markdown('<img src=x onerror="{RUN}"> [md link](javascript:{URL_RUN})'))
+display({{"image/png": "x"}}, raw=True, metadata={{"width": "1 onerror={RUN}"}})
+display({{"image/png": "x"}}, raw=True, metadata={{"height": "1 onerror={RUN}"}})
+display({{"image/jpeg": "x"}}, raw=True, metadata={{"image/jpeg": {{"height": "1 onerror={RUN}"}}}})
+display({{"image/png": "{PNG}"}}, raw=True, metadata={{"filenames": {{"image/png": "{FILENAMES_URL}"}}}})
 print("{HONEST_TEXT}", forward_propagation(2, 4))
 import matplotlib
 matplotlib.use("module://matplotlib_inline.backend_inline")
@@ -255,6 +370,8 @@ class _Tags(html.parser.HTMLParser):
             self.scripts[-1] += data
 
 
+_ASSIGNMENT_IMAGE = re.compile(r"images/[\w.-]+")
+
 #: The event handlers formgrader's own template puts in its page (the student's name, shown or hidden).
 TEMPLATE_HANDLERS = {"toggle_name(true);", "toggle_name(false);"}
 
@@ -270,6 +387,11 @@ def assert_page_is_inert(page_html):
     assert not scripting_urls, scripting_urls
     assert not [script for script in parsed.scripts if PAYLOAD in script or "atob" in script]
     assert not [tag for tag, _ in parsed.tags if tag in ("iframe", "object", "embed", "svg")]
+    # An image shows its own data or one of the assignment's images (the instructor's markdown,
+    # a relative path), never loads a URL of the student's choice (a GET with the grader's cookies).
+    loading = [attrs["src"] for tag, attrs in parsed.tags if tag == "img" and attrs.get("src")
+               and not attrs["src"].startswith("data:image/") and not _ASSIGNMENT_IMAGE.fullmatch(attrs["src"])]
+    assert not loading, f"images loading a URL: {loading}"
 
 
 @pytest.fixture(scope="module")
@@ -289,8 +411,13 @@ def test_a_hostile_submission_is_graded_and_shown_inert(hostile_course):
     answer = next(cell for cell in autograded.cells if grade_id(cell) == "forward_propagation")
     assert not [output for output in answer.outputs if output.output_type == "error"], answer.outputs
     outputs = "\n".join(nbformat.v4.nbjson.json.dumps(output) for output in answer.outputs)
-    for pattern in ("<script", "onerror=", "onload=", "javascript:", "application/javascript", "<iframe", PAYLOAD[:40]):
+    for pattern in ("<script", "onerror=", "onload=", "javascript:", "application/javascript", "<iframe", PAYLOAD[:40],
+                    "filenames", FILENAMES_URL):
         assert pattern not in outputs, f"{pattern!r} is in the autograded outputs"
+    # The four hostile images are there, with their metadata gone.
+    hostile_images = [output for output in answer.outputs if output.output_type == "display_data"
+                      and dict(output.data) in ({"image/png": "x"}, {"image/jpeg": "x"}, {"image/png": PNG})]
+    assert len(hostile_images) == 4 and all(output.metadata == {} for output in hostile_images), hostile_images
     # Each hostile display is there, made inert (so the payloads did run in the kernel).
     shown = [output.data for output in answer.outputs if output.output_type == "display_data"]
     assert sum(1 for data in shown if data.get("text/html", "").startswith('<img src="data:image/svg+xml')) == 1
@@ -339,7 +466,7 @@ def test_formgrader_shows_the_hostile_submission_without_running_it(hostile_cour
             link.click(no_wait_after=True, timeout=5_000)
         time.sleep(2)   # give any handler, fetch or load time to act
         screenshot(page, "formgrader-hostile-submission")
-        assert page.title() != "PWNED"
+        assert page.title() == NOTEBOOK   # formgrader's own title, which every payload changes
         assert page.locator("#pwned-marker").count() == 0
         assert api_calls == [], f"the page called the contents API: {api_calls}"
         assert not pwned.exists(), "the payload wrote a file through the server's API"
