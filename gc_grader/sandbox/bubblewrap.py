@@ -22,7 +22,10 @@ each graded notebook (``provisioner``) and the judge's answer processes
 - never root: when grading runs as root, the process drops to a dedicated unprivileged
   uid (one per concurrent sandbox, see ``uids``) with no capabilities and no new
   privileges; otherwise it keeps the grader's uid inside an unprivileged user namespace
-  that may not create further ones.
+  that may not create further ones;
+- a seccomp filter (``seccomp``) that refuses what a notebook never needs and an escape
+  would: new namespaces, keyrings (the grader's session keyring is otherwise shared),
+  ptrace, memory files, bpf, io_uring, mounts, and the like.
 
 When the process that started bubblewrap dies, or ``Confined.kill`` is called, the
 sandbox's PID namespace dies with it, and every process the student started with it
@@ -32,6 +35,7 @@ sandbox's PID namespace dies with it, and every process the student started with
 
 import json
 import os
+import platform
 import shutil
 import signal
 import subprocess
@@ -43,6 +47,7 @@ from pathlib import Path
 from traitlets import Bool, Dict, Int, Unicode
 from traitlets.config import LoggingConfigurable
 
+from gc_grader.sandbox import seccomp
 from gc_grader.sandbox.cgroups import Cgroup
 from gc_grader.sandbox.uids import UidSlot
 
@@ -161,7 +166,12 @@ class Sandbox(LoggingConfigurable):
                 opened.append((inside, fd))
             info_read, info_write = os.pipe()
             opened.append((None, info_write))
-            command = self.command(argv, [(inside, fd) for inside, fd in opened if inside], info_write, slot, env)
+            seccomp_fd = seccomp.program_fd()        # a fresh one each time: bubblewrap reads it through
+            if seccomp_fd is None:
+                raise SandboxUnavailable(f"no seccomp filter for {platform.machine()}: {INSTALL_HINT}")
+            opened.append((None, seccomp_fd))
+            command = self.command(argv, [(inside, fd) for inside, fd in opened if inside], info_write, slot, env,
+                                   seccomp_fd)
             if cgroup:
                 command = cgroup.join() + command
             process = subprocess.Popen(command, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE,
@@ -178,7 +188,7 @@ class Sandbox(LoggingConfigurable):
             os.close(fd)
         return Confined(process, info_read, slot, cgroup)
 
-    def command(self, argv, copies, info_fd, slot, env=None):
+    def command(self, argv, copies, info_fd, slot, env=None, seccomp_fd=None):
         """The whole command line: prlimit, then bwrap, then (as root) setpriv, then ``argv``."""
         nproc = self.max_processes if slot else self.max_processes + _tasks_of(os.getuid())
         limits = [f"--as={self.memory_limit}", f"--nproc={nproc}", f"--fsize={self.max_file_size}",
@@ -187,6 +197,8 @@ class Sandbox(LoggingConfigurable):
         bwrap = [self.bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
                  "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv",
                  "--info-fd", str(info_fd)]
+        if seccomp_fd is not None:
+            bwrap += ["--seccomp", str(seccomp_fd)]
         if not slot:
             # Not root: an unprivileged user namespace, which may not nest another.
             bwrap += ["--unshare-user", "--disable-userns"]
