@@ -203,12 +203,14 @@ class Sandbox(LoggingConfigurable):
             # Not root: an unprivileged user namespace, which may not nest another.
             bwrap += ["--unshare-user", "--disable-userns"]
         bwrap += _system_binds()
-        for path in _python_paths():
-            bwrap += [arg for parent in _parents(path) for arg in ("--perms", "0755", "--dir", parent)]
-            bwrap += ["--ro-bind", path, path]
         bwrap += ["--proc", "/proc", "--dev", "/dev",
-                  "--size", str(self.scratch_size), "--perms", "1777", "--tmpfs", "/tmp",
-                  "--perms", "0755", "--dir", "/home",
+                  "--size", str(self.scratch_size), "--perms", "1777", "--tmpfs", "/tmp"]
+        # After /tmp: a virtual environment may live there (a fresh clone in /tmp, say).
+        for path in _python_paths():
+            bwrap += [arg for parent in _parents(path) if parent != "/tmp"
+                      for arg in ("--perms", "0755", "--dir", parent)]
+            bwrap += ["--ro-bind", path, path]
+        bwrap += ["--perms", "0755", "--dir", "/home",
                   "--size", str(self.scratch_size), "--perms", "1777", "--tmpfs", HOME]
         for inside, fd in copies:
             path = inside if inside.startswith("/") else f"{HOME}/{inside}"
