@@ -49,12 +49,8 @@ def build_request(exercise, codes, seed):
     }
 
 
-def request_bytes(exercise, codes, seed):
-    return json.dumps(build_request(exercise, codes, seed)).encode()
-
-
 def run_in_process(exercise, codes, seed):
     """The AnswerReport of the answer run here, in this process, as the sandbox would run it
     (for tests and tools only: grading runs it in the sandbox)."""
-    request = json.loads(request_bytes(exercise, codes, seed))
+    request = json.loads(json.dumps(build_request(exercise, codes, seed)))   # as it travels
     return AnswerReport.from_json(json.dumps(runner.run(request)))

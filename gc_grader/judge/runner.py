@@ -14,7 +14,10 @@ process, prints, sleeps or exits at the top level of a cell has no effect here. 
 the results (numbers, types, shapes, error messages) go back, as JSON of the shape of
 ``report.AnswerReport``, which the grader reads strictly and bounded in size.
 
-    python runner.py < REQUEST.json > REPORT.json
+    python runner.py < {"batch": [REQUEST, ...], "seconds": S} > {EXERCISE: OUTCOME, ...}
+
+One process judges all the exercises of a submission: numpy and the helpers are imported
+once, then each answer runs in a forked child of its own, side by side (``run_all``).
 """
 
 import ast
@@ -25,7 +28,10 @@ import inspect
 import io
 import json
 import os
+import selectors
+import signal
 import sys
+import time
 import types
 from pathlib import Path
 
@@ -35,6 +41,8 @@ DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, 
                ast.Assign, ast.AnnAssign)
 #: Modules a case may take its callees from: the released gc_utils, and models.py beside this file.
 CALLEE_MODULES = ("gc_utils", "models")
+#: What is read of one answer's report (a real one is a few hundred bytes).
+MAX_CHILD_REPORT = 1 << 20
 
 
 class _ExplorerOnly(types.ModuleType):
@@ -128,6 +136,79 @@ def run(request):
     return {"signature": signature, "returned": returned}
 
 
+def run_all(batch, seconds, report_fd):
+    """Every request of ``batch`` in a child process of its own, side by side; their outcomes.
+
+    numpy and the helpers are imported once, here, before any student code runs, and each
+    child starts from that state (fork), so one answer cannot touch another's. A child's
+    outcome is its report, or its exit code when it died, or a timeout after ``seconds``.
+    """
+    for name in batch[0]["explorer_modules"] if batch else ():
+        sys.modules[name] = _ExplorerOnly(name)
+    if batch:
+        exec(batch[0]["standard_imports"], {"__name__": "__main__"})
+    children = {}
+    for request in batch:
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:                               # the child: this exercise's answer alone
+            code = 1
+            try:
+                os.close(read_end)
+                os.close(report_fd)
+                for _, other in children.values():
+                    os.close(other)
+                with os.fdopen(write_end, "w") as out:
+                    out.write(json.dumps(run(request)))
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write_end)
+        children[request["exercise"]] = (pid, read_end)
+    deadline = time.monotonic() + seconds
+    texts = _read_all({read_end: exercise for exercise, (_, read_end) in children.items()}, deadline)
+    outcomes = {}
+    for exercise, (pid, read_end) in children.items():
+        os.close(read_end)
+        done, status = _wait(pid, deadline)
+        if not done:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            outcomes[exercise] = {"timeout": True}
+        elif os.waitstatus_to_exitcode(status) != 0:
+            outcomes[exercise] = {"exit": os.waitstatus_to_exitcode(status)}
+        else:
+            outcomes[exercise] = {"report": texts.get(exercise, b"").decode("utf-8", "replace")}
+    return outcomes
+
+
+def _read_all(readers, deadline):
+    """What each pipe of ``readers`` (fd -> name) gives until it closes or ``deadline``, bounded."""
+    texts = {name: b"" for name in readers.values()}
+    with selectors.DefaultSelector() as selector:
+        for fd in readers:
+            selector.register(fd, selectors.EVENT_READ)
+        while selector.get_map() and time.monotonic() < deadline:
+            for key, _ in selector.select(timeout=max(0.0, deadline - time.monotonic())):
+                chunk = os.read(key.fd, 1 << 16)
+                name = readers[key.fd]
+                if not chunk or len(texts[name]) > MAX_CHILD_REPORT:
+                    selector.unregister(key.fd)
+                else:
+                    texts[name] += chunk
+    return texts
+
+
+def _wait(pid, deadline):
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return True, status
+        if time.monotonic() >= deadline:
+            return False, None
+        time.sleep(0.01)
+
+
 def main():
     # The answer imports the released helpers, which are in the working directory.
     sys.path.insert(0, os.getcwd())
@@ -138,7 +219,7 @@ def main():
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        text = json.dumps(run(request))
+        text = json.dumps(run_all(request["batch"], request["seconds"], report_fd))
     with os.fdopen(report_fd, "w") as out:
         out.write(text)
     return 0

@@ -15,6 +15,7 @@ output with the verdict's sentence, so the exercise scores zero whatever happene
 the kernel. A right answer changes nothing: points need the public test too.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -39,6 +40,8 @@ from gc_grader.sandbox.bubblewrap import scratch_copy
 
 #: Where the runner is, inside the sandbox (models.py beside it); the student's files are in its home.
 RUNNER, MODELS = "/opt/gc-judge/runner.py", "/opt/gc-judge/models.py"
+#: What is read of the runner's outcomes: a report per exercise, and room for their JSON.
+MAX_BATCH_BYTES = 4 * MAX_REPORT_BYTES + (1 << 16)
 
 
 class JudgeOutsideKernel(NbGraderPreprocessor):
@@ -71,33 +74,36 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
         return nb, resources
 
     def _judge_all(self, requests, folder):
-        """Run every exercise's answer at once (one sandboxed process each); exercise -> (ename, message) or None."""
+        """Judge every exercise's answer in one sandboxed process (each answer in a child of its own,
+        side by side); exercise -> (ename, message) or None."""
         # The hidden cases need the course's helper modules (the reference network), which
         # import only where grading runs; loading nbgrader_config.py elsewhere must not.
-        from gc_grader.judge.requests import request_bytes
+        from gc_grader.judge.requests import build_request
 
         sandbox = Sandbox(parent=self)
         if sandbox.enabled:
             sandbox.check()
         files = {name: os.path.join(folder, name) for name in HELPERS if os.path.isfile(os.path.join(folder, name))}
-        verdicts, running = {}, {}
+        verdicts = {exercise: ("AnswerCrashed", f"The answer cell of {exercise} is missing.")
+                    for exercise, (codes, _) in requests.items() if codes is None}
+        batch = [build_request(exercise, codes, seed) for exercise, (codes, seed) in requests.items()
+                 if codes is not None]
+        if not batch:
+            return verdicts
+        process = _AnswerProcess(sandbox, files, json.dumps({"batch": batch, "seconds": self.timeout}).encode())
         try:
-            for exercise, (codes, seed) in requests.items():
-                if codes is None:
-                    verdicts[exercise] = ("AnswerCrashed", f"The answer cell of {exercise} is missing.")
-                    continue
-                running[exercise] = (_AnswerProcess(sandbox, files, request_bytes(exercise, codes, seed)), seed)
-            deadline = time.monotonic() + self.timeout
-            for exercise, (process, seed) in running.items():
-                verdicts[exercise] = self._verdict(exercise, process, seed, deadline)
+            # A little more than the runner's own deadline: it reports the answers that ran late.
+            outcomes = process.outcomes(time.monotonic() + self.timeout + 5)
         finally:
-            for process, _ in running.values():
-                process.kill()
+            process.kill()
+        for request in batch:
+            exercise = request["exercise"]
+            verdicts[exercise] = self._verdict(exercise, outcomes.get(exercise), requests[exercise][1])
         return verdicts
 
-    def _verdict(self, exercise, process, seed, deadline):
-        report, code = process.result(deadline)
-        if code is None:
+    def _verdict(self, exercise, outcome, seed):
+        """The verdict on one answer's outcome in the runner: its report, its exit code, or a timeout."""
+        if outcome is None or outcome.get("timeout"):
             return ("AnswerCrashed", f"{exercise} did not finish its hidden cases within {self.timeout} seconds.")
         # Judging needs the course's helper modules too (the hint sentences): imported here, likewise.
         from gc_grader.judge.verdict import judge_report
@@ -105,10 +111,11 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
         # The report is written at the very end, so a process that died wrote none. One that
         # cannot be read was written by the student's code (the only other code that ran there).
         # Either way the answer is what failed: zero, with a sentence.
-        if code != 0:
-            return ("AnswerCrashed", f"{exercise} stopped the process that ran it (exit code {code}).")
+        if "exit" in outcome:
+            return ("AnswerCrashed", f"{exercise} stopped the process that ran it (exit code {outcome['exit']}).")
         try:
-            judge_report(exercise, AnswerReport.from_bytes(report), seed)
+            judge_report(exercise, AnswerReport.from_bytes(str(outcome.get("report")).encode("utf-8", "replace")),
+                         seed)
         except GradingFailure as failure:
             return (type(failure).__name__, str(failure))
         except UnusableReport:
@@ -117,10 +124,12 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
 
 
 class _AnswerProcess:
-    """The runner on one exercise's answer, in the sandbox (or, opted out, as a plain process in a
-    temporary copy of the helpers); its report is read as it comes, never more than MAX_REPORT_BYTES."""
+    """The runner on a submission's answers, in the sandbox (or, opted out, as a plain process in
+    a temporary copy of the helpers); what it reports is read as it comes, never more than
+    MAX_BATCH_BYTES."""
 
     def __init__(self, sandbox, files, request):
+        self.exercises = [item["exercise"] for item in json.loads(request)["batch"]]
         here = os.path.dirname(runner_module.__file__)
         pipes = dict(stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.confined, self.scratch = None, None
@@ -142,16 +151,26 @@ class _AnswerProcess:
             self.process.stdin.close()
         except OSError:  # the process is gone already: its exit code says so
             return
-        self.report = self.process.stdout.read(MAX_REPORT_BYTES + 1)
+        self.report = self.process.stdout.read(MAX_BATCH_BYTES + 1)
 
-    def result(self, deadline):
-        """(report bytes, exit code), or (b"", None) when the deadline passed first."""
+    def outcomes(self, deadline):
+        """{exercise: outcome} as the runner reported them; {} when it died, hung or wrote garbage
+        (every answer then fails: only the student's code can have done that)."""
         try:
             code = self.process.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            return b"", None
+            return {}
         self._reader.join(timeout=max(0.0, deadline - time.monotonic()) + 1)
-        return self.report, code
+        if code != 0:
+            return {exercise: {"exit": code} for exercise in self.exercises}
+        try:
+            outcomes = json.loads(self.report.decode("utf-8"))
+        except (ValueError, UnicodeError, RecursionError):
+            return {exercise: {"report": ""} for exercise in self.exercises}
+        if not isinstance(outcomes, dict):
+            return {exercise: {"report": ""} for exercise in self.exercises}
+        return {exercise: outcome for exercise, outcome in outcomes.items()
+                if exercise in self.exercises and isinstance(outcome, dict)}
 
     def kill(self):
         if self.confined is not None:

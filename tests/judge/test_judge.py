@@ -7,11 +7,11 @@ import time
 import pytest
 
 from course import RELEASE_NB
-from gc_grader.assignment import EXERCISES, HELPERS, SECRET_FILE
+from gc_grader.assignment import EXERCISES, SECRET_FILE
 from gc_grader.checks.errors import AnswerCrashed, CheckFailed, GradingFailure
 from gc_grader.judge import runner
 from gc_grader.judge.report import AnswerReport, Returned, UnusableReport
-from gc_grader.judge.requests import request_bytes, run_in_process
+from gc_grader.judge.requests import run_in_process
 from gc_grader.judge.secret import course_secret, seed_for
 from gc_grader.judge.verdict import judge_report
 from submissions import corpus
@@ -110,40 +110,46 @@ def test_a_report_that_would_crash_the_grader_is_unusable(forged):
 
 # ---------------------------------------------------------------- the plugin's verdict on a real process
 
+FP = "def forward_propagation(x, theta):\n"
+BP = "def backward_propagation(x, theta):\n"
 GC = "def gradient_check(x, theta, epsilon=1e-7, print_msg=False):\n"
+GCN = "def gradient_check_n(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False):\n"
+# Garbage written over every pipe the answer can reach, then a clean exit.
+FORGES = "    import os\n    for fd in range(3, 40):\n        try: os.write(fd, b'\\xff')\n        except OSError: pass\n    os._exit(0)\n"
 
 
 @pytest.mark.slow
-def test_every_outcome_of_the_answers_process_gets_its_sentence():
-    """Real runners in real sandboxes, side by side as the plugin runs them."""
-    from gc_grader.plugins.judge_outside_kernel import JudgeOutsideKernel, _AnswerProcess
-    from gc_grader.sandbox import Sandbox
+@pytest.mark.parametrize("answers, expected", [
+    ({"forward_propagation": None,
+      "backward_propagation": BP + "    import os; os._exit(3)\n",
+      "gradient_check": GC + "    import time; time.sleep(60)\n",
+      "gradient_check_n": GCN + "    return 0.5\n"},
+     {"forward_propagation": None,
+      "backward_propagation": ("AnswerCrashed", "backward_propagation stopped the process that ran it (exit code 3)."),
+      "gradient_check": ("AnswerCrashed", "gradient_check did not finish its hidden cases within 3 seconds."),
+      "gradient_check_n": ("CheckFailed", "returned 0.5; expected")}),
+    ({"forward_propagation": FP + FORGES,
+      "backward_propagation": "missing",
+      "gradient_check": GC + "    while True: pass\n",
+      "gradient_check_n": None},
+     {"forward_propagation": ("AnswerCrashed", "The process that ran forward_propagation reported nothing usable."),
+      "backward_propagation": ("AnswerCrashed", "The answer cell of backward_propagation is missing."),
+      "gradient_check": ("AnswerCrashed", "gradient_check did not finish its hidden cases within 3 seconds."),
+      "gradient_check_n": None}),
+], ids=["died-hangs-wrong", "forged-missing-spins"])
+def test_every_outcome_of_an_answer_gets_its_sentence_and_touches_no_other(answers, expected):
+    """Real runners in a real sandbox, the answers of a submission side by side as the plugin runs
+    them: each outcome gets its sentence, and a right answer beside them stays right."""
+    from gc_grader.plugins.judge_outside_kernel import JudgeOutsideKernel
 
     judge = JudgeOutsideKernel(timeout=3)
-    seed = seed_for("a secret", "ann", "gradient_check")
-    files = {name: str(RELEASE_NB.parent / name) for name in HELPERS}
-    answers = {
-        "right": student("correct").answers["gradient_check"],
-        "died": GC + "    import os; os._exit(3)\n",
-        "hangs": GC + "    import time; time.sleep(60)\n",
-        "hangs too": GC + "    while True: pass\n",
-        # Garbage written over the report's pipe, then a clean exit.
-        "forged": GC + "    import os\n    for fd in range(3, 12):\n        try: os.write(fd, b'\\xff')\n"
-                       "        except OSError: pass\n    os._exit(0)\n",
-        "wrong": GC + "    return 0.5\n",
-    }
-    running = {name: _AnswerProcess(Sandbox(), files, request_bytes("gradient_check", [code], seed))
-               for name, code in answers.items()}
-    try:
-        deadline = time.monotonic() + judge.timeout
-        verdicts = {name: judge._verdict("gradient_check", process, seed, deadline) for name, process in running.items()}
-        assert time.monotonic() < deadline + 2, "the answers' processes are waited for together, not in turn"
-    finally:
-        for process in running.values():
-            process.kill()
-    assert verdicts["right"] is None
-    assert verdicts["died"] == ("AnswerCrashed", "gradient_check stopped the process that ran it (exit code 3).")
-    for name in ("hangs", "hangs too"):
-        assert verdicts[name] == ("AnswerCrashed", "gradient_check did not finish its hidden cases within 3 seconds.")
-    assert verdicts["forged"] == ("AnswerCrashed", "The process that ran gradient_check reported nothing usable.")
-    assert verdicts["wrong"][0] == "CheckFailed" and "returned 0.5; expected" in verdicts["wrong"][1]
+    requests = {exercise: (None if code == "missing" else [code or student("correct").answers[exercise]],
+                           seed_for("a secret", "ann", exercise)) for exercise, code in answers.items()}
+    start = time.monotonic()
+    verdicts = judge._judge_all(requests, RELEASE_NB.parent)
+    assert time.monotonic() - start < judge.timeout + 4, "the answers are judged side by side, not in turn"
+    for exercise, verdict in expected.items():
+        if verdict is None or verdict[0] != "CheckFailed":
+            assert verdicts[exercise] == verdict, exercise
+        else:
+            assert verdicts[exercise][0] == "CheckFailed" and verdict[1] in verdicts[exercise][1]
