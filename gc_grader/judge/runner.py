@@ -22,6 +22,7 @@ once, then each answer runs in a forked child of its own, side by side (``run_al
 
 import ast
 import contextlib
+import functools
 import importlib
 import importlib.util
 import inspect
@@ -87,16 +88,20 @@ def describe(value):
     return {"kind": "other", "type_name": type(value).__name__}
 
 
+@functools.cache
+def _models():
+    """models.py beside this file (loaded once: every case of exercises 2 and 3 names its callees)."""
+    spec = importlib.util.spec_from_file_location("gc_judge_models", Path(__file__).with_name("models.py"))
+    loaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaded)
+    return loaded
+
+
 def _callee(qualified):
     module, name = qualified.split(":")
     if module not in CALLEE_MODULES:
         raise ValueError(f"callee {qualified!r} is not from {CALLEE_MODULES}")
-    if module == "models":
-        spec = importlib.util.spec_from_file_location("gc_judge_models", Path(__file__).with_name("models.py"))
-        loaded = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(loaded)
-        return getattr(loaded, name)
-    return getattr(importlib.import_module(module), name)
+    return getattr(_models() if module == "models" else importlib.import_module(module), name)
 
 
 def run(request):
