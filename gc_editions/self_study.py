@@ -5,12 +5,16 @@
 ``notebooks/`` is generated, never edited by hand (``scripts/generate`` regenerates it):
 
 - ``Gradient_Checking.ipynb``: the student version nbgrader generated in ``release/``
-  (solutions and hidden tests already removed), with no nbgrader metadata, outputs,
-  execution counts or widget state. Cell ids are kept.
+  (solutions and hidden tests already removed), without outputs, execution counts or
+  widget state. Cell ids are kept, and so is the nbgrader metadata of its cells, exactly
+  as nbgrader released it (grade ids, points, which cells are answers, tests or locked,
+  and the checksums of the released text; nothing of the solutions): nbgrader's Validate
+  button in the self-study lab needs it to run the public tests as in the course, and a
+  plain JupyterLab ignores it.
 - ``Epsilon_Explorer.ipynb``: the template ``self_study/Epsilon_Explorer.ipynb``, in which
   every cell whose id is also a cell id of the source assignment gets that cell's text
   (one copy of, say, the given ``backward-propagation-n`` with its two planted bugs), then
-  cleaned the same way.
+  cleaned the same way, and of all nbgrader metadata too: nothing in it is graded.
 - relative symlinks to the helper modules at the root and to the source's ``images/``.
 
 With ``--check`` nothing is written: the command lists every file of the output folder
@@ -72,15 +76,23 @@ def read(path, what):
     return nbformat.read(str(path), as_version=4)
 
 
-def clean(nb):
-    """Strip what learners' JupyterLab does not need: nbgrader metadata, outputs, widget state."""
+def clean(nb, keep_grading=False):
+    """Strip what learners' JupyterLab does not need: outputs, widget state, the instructor's
+    toolbar and, unless ``keep_grading``, the nbgrader metadata of every cell.
+
+    ``keep_grading`` keeps each cell's nbgrader metadata as it is: what nbgrader's Validate
+    reads to know which cells are tests (and their points), which are answers and which
+    are locked (with the checksum of their released text). The notebook's own nbgrader
+    metadata is never needed there, so it always goes.
+    """
     nb.metadata.pop("nbgrader", None)
     nb.metadata.pop("widgets", None)
     # The classic Notebook's cell toolbar, set to nbgrader's when an instructor used it.
     if nb.metadata.get("celltoolbar") == "Create Assignment":
         del nb.metadata["celltoolbar"]
     for cell in nb.cells:
-        cell.metadata.pop("nbgrader", None)
+        if not keep_grading:
+            cell.metadata.pop("nbgrader", None)
         cell.metadata.pop("execution", None)   # execution timings, an output of a run
         if cell.cell_type == "code":
             cell.outputs = []
@@ -124,8 +136,8 @@ def build(release_nb=RELEASE_NB, source_nb=SOURCE_NB, template=TEMPLATE, out=OUT
     explorer = fill_template(read(template, "template"), read(source_nb, "source notebook"),
                              template, source_nb)
     wanted = {}
-    for name, nb in ((NOTEBOOK, student), (EXPLORER, explorer)):
-        clean(nb)
+    for name, nb, keep_grading in ((NOTEBOOK, student, True), (EXPLORER, explorer, False)):
+        clean(nb, keep_grading)
         try:
             nbformat.validate(nb)
         except nbformat.ValidationError as error:

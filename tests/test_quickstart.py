@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from course import ASSIGNMENT, NOTEBOOK, ROOT, tool_env
+from course import ASSIGNMENT, NOTEBOOK, POINTS, ROOT, tool_env
 
 pytestmark = pytest.mark.slow
 
@@ -104,7 +104,10 @@ def test_start_lab_opens_a_private_copy_and_keeps_it(tmp_path):
         assert not (folder / name).is_symlink() and (folder / name).read_bytes() == (edition / name).read_bytes(), name
     assert not (folder / "images").is_symlink()
     assert model["content"]["cells"][0]["source"].startswith("# Gradient Checking")
-    assert not any("nbgrader" in cell["metadata"] for cell in model["content"]["cells"])
+    # The test cells stay marked as graded: nbgrader's Validate button finds them (test_browser_validate).
+    graded = {cell["metadata"]["nbgrader"]["grade_id"] for cell in model["content"]["cells"]
+              if cell["metadata"].get("nbgrader", {}).get("grade")}
+    assert graded == {f"{name}_tests" for name in POINTS}
 
     # The student's work survives a second start.
     copy.write_text(copy.read_text().replace("# Gradient Checking", "# Gradient Checking (my notes)", 1))

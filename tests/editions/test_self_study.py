@@ -1,6 +1,7 @@
 """The self-study edition, notebooks/: it is exactly what gc_editions.self_study generates from the
-release and the source, carries nothing of nbgrader, and works for a learner in a real kernel:
-solved, every public test passes; as shipped, it stops at the first exercise."""
+release and the source, keeps of nbgrader only the release's cell metadata (what its Validate
+button reads; nothing of the solutions or hidden tests), and works for a learner in a real
+kernel: solved, every public test passes; as shipped, it stops at the first exercise."""
 
 import contextlib
 import io
@@ -15,7 +16,8 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from course import HELPERS, POINTS, RELEASE_NB, ROOT, SOURCE_NB, given_code, read_notebook, solution_code, tool_env
+from course import (HELPERS, POINTS, RELEASE_NB, ROOT, SOURCE_NB, given_code, grade_id, read_notebook, solution_code,
+                    tool_env)
 from gc_editions import self_study
 
 NOTEBOOKS = ROOT / "notebooks"
@@ -97,7 +99,7 @@ def test_check_names_every_file_that_differs_and_generating_again_repairs_it(tmp
 
 
 @pytest.mark.parametrize("path", [STUDENT_NB, EXPLORER_NB], ids=lambda p: p.name)
-def test_generated_notebooks_carry_no_nbgrader_metadata_outputs_or_widget_state(path):
+def test_generated_notebooks_carry_no_outputs_widget_state_or_secrets(path):
     text = path.read_text(encoding="utf-8")
     assert text.endswith("}\n") and json.dumps(json.loads(text), indent=1, sort_keys=True,
                                                 ensure_ascii=False) + "\n" == text
@@ -106,7 +108,7 @@ def test_generated_notebooks_carry_no_nbgrader_metadata_outputs_or_widget_state(
     assert "nbgrader" not in nb.metadata and "widgets" not in nb.metadata
     assert nb.metadata.kernelspec.name == "python3"
     for cell in nb.cells:
-        assert "nbgrader" not in cell.metadata, cell.id
+        assert "execution" not in cell.metadata, cell.id
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None, cell.id
     # Nothing of the solutions, the hidden tests or the grader reaches learners.
@@ -114,13 +116,24 @@ def test_generated_notebooks_carry_no_nbgrader_metadata_outputs_or_widget_state(
         assert secret not in text, secret
 
 
-def test_student_notebook_is_the_release_with_its_cell_ids():
+def test_student_notebook_is_the_release_with_its_cell_ids_and_grading_metadata():
     release, student = read_notebook(RELEASE_NB), read_notebook(STUDENT_NB)
     assert [c.id for c in student.cells] == [c.id for c in release.cells]
     assert [(c.cell_type, c.source) for c in student.cells] == [(c.cell_type, c.source) for c in release.cells]
+    # nbgrader's Validate finds the tests, answers and locked cells through this metadata, as
+    # in the course; it is the release's, so it holds nothing the release does not.
+    assert [c.metadata.get("nbgrader") for c in student.cells] == [c.metadata.get("nbgrader") for c in release.cells]
+    assert {grade_id(c) for c in student.cells if c.metadata.get("nbgrader", {}).get("grade")} == \
+        {f"{gid}_tests" for gid in POINTS}
     for gid in POINTS:
         answer = next(c for c in student.cells if c.id == gid)
         assert "raise NotImplementedError()" in answer.source, gid
+        assert answer.metadata.nbgrader.solution and answer.metadata.nbgrader.grade_id == gid
+
+
+def test_explorer_carries_no_nbgrader_metadata():
+    # Nothing in it is graded; Validate there says it has nothing to check (gc_editions.lab_validate).
+    assert not any("nbgrader" in cell.metadata for cell in read_notebook(EXPLORER_NB).cells)
 
 
 def test_explorer_is_the_template_with_the_source_cells_it_names():
