@@ -164,11 +164,15 @@ class Lab:
 
 @contextmanager
 def jupyter_lab(root_dir, *, scratch_dir=None, kernel_name="python3", startup_timeout_s=90,
-                extra_args=()):
+                extra_args=(), command=None, cwd=None, extra_env=None):
     """Run ``jupyter lab`` serving ``root_dir`` on a free localhost port; yield a ``Lab``.
 
     ``scratch_dir`` receives the isolated config/data/runtime/settings directories and
     ``server.log``; pass a pytest ``tmp_path`` subfolder to keep them for post-mortems.
+    ``command`` starts the server instead of this venv's ``jupyter lab``, e.g. ``./start-lab``,
+    which must serve ``root_dir`` itself and pass on its arguments (these helpers' options
+    but ``--ServerApp.root_dir``, which traitlets accepts once); it runs in ``cwd`` (default
+    ``root_dir``) with ``extra_env`` added to the environment.
     By default a temporary directory is used and removed on exit. On exit the server is
     stopped with SIGTERM (it shuts its kernels down itself); whatever survives 20 s
     is killed, kernels included.
@@ -183,15 +187,17 @@ def jupyter_lab(root_dir, *, scratch_dir=None, kernel_name="python3", startup_ti
         target = dirs["settings"] / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(value, indent=2))
-    env = dict(tool_env(),
+    env = dict(tool_env(), **(extra_env or {}),
                JUPYTER_CONFIG_DIR=str(dirs["config"]), JUPYTER_DATA_DIR=str(dirs["data"]),
                JUPYTER_RUNTIME_DIR=str(dirs["runtime"]), IPYTHONDIR=str(dirs["ipython"]))
+    launch = [str(part) for part in command] if command else [str(VENV_BIN / "jupyter"), "lab"]
     log_path = scratch / "server.log"
     lab = None
     try:
         # A port can be taken between free_port() and the server's bind; try another then.
         for _ in range(3):
-            lab = _start_server(root_dir, env, dirs, log_path, extra_args)
+            lab = _start_server(root_dir, env, dirs, log_path, extra_args, launch, Path(cwd or root_dir),
+                                launch_serves_root=bool(command))
             try:
                 _wait_until_serving(lab, startup_timeout_s)
                 break
@@ -213,13 +219,14 @@ class _PortInUse(Exception):
     pass
 
 
-def _start_server(root_dir, env, dirs, log_path, extra_args):
+def _start_server(root_dir, env, dirs, log_path, extra_args, launch, cwd, launch_serves_root):
     port, token = free_port(), os.urandom(16).hex()
     command = [
-        str(VENV_BIN / "jupyter"), "lab", "--no-browser",
+        *launch, "--no-browser",
         f"--port={port}", "--ServerApp.port_retries=0",   # fail rather than serve elsewhere
         "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root_dir}",
+        # A command of the caller's serves root_dir itself (./start-lab: its workspace/).
+        *([] if launch_serves_root else [f"--ServerApp.root_dir={root_dir}"]),
         f"--LabApp.user_settings_dir={dirs['settings']}",
         f"--LabApp.workspaces_dir={dirs['workspaces']}",
         "--LabApp.news_url=None",                                       # no network
@@ -233,7 +240,7 @@ def _start_server(root_dir, env, dirs, log_path, extra_args):
         log.write(f"$ {' '.join(command)}\n".encode())
         log.flush()
         # Its own session, so that signals meant for pytest (Ctrl-C) reach it only through us.
-        process = subprocess.Popen(command, cwd=root_dir, env=env, stdin=subprocess.DEVNULL,
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     return Lab(url=f"http://127.0.0.1:{port}", token=token, root_dir=root_dir,
                log_path=log_path, scratch_dir=log_path.parent, process=process)
