@@ -56,3 +56,41 @@ def buggy_gradients_test_case():
         "dW3": np.array([[0.0, 0.0, 2.244042377990228]]),
         "db3": np.array([[0.212257527082733]]),
     }
+
+
+def second_network_test_case():
+    """Return ``X, Y, parameters, gradients`` for a second network with other data: 5 examples.
+
+    The public test of gradient_check_n also runs your function on this case, so that it
+    checks, on inputs you can see, what grading checks on inputs you cannot: that
+    everything is computed from the arguments, and that epsilon is the one given.
+
+    X -- inputs, shape (4, 5)
+    Y -- labels, shape (5,)
+    parameters -- dictionary with W1 (5, 4), b1 (5, 1), W2 (3, 5), b2 (3, 1), W3 (1, 3), b3 (1, 1)
+    gradients -- the true gradients of the cost at these parameters (those of a backward
+                 propagation without bugs), written out as numbers like those of
+                 ``buggy_gradients_test_case``; the project's tests prove them right.
+    """
+    rng = np.random.RandomState(8)
+    X = rng.randn(4, 5)
+    Y = np.array([0, 1, 1, 0, 1])
+    parameters = {name: rng.randn(*shape) for name, shape in
+                  (("W1", (5, 4)), ("b1", (5, 1)), ("W2", (3, 5)), ("b2", (3, 1)), ("W3", (1, 3)), ("b3", (1, 1)))}
+    gradients = {
+        "dW1": np.array([
+            [0.0, 0.0, 0.0, 0.0],
+            [-0.025629670069776917, -0.11738518280485806, 0.0028001118248720865, 0.017350567469258286],
+            [-0.05913290253010531, -0.09362556982668804, -0.10384123118511662, -0.046575990813762375],
+            [0.05199533633696418, 0.342738953906024, -0.06729438217955064, -0.07352200075226482],
+            [0.0, 0.0, 0.0, 0.0]]),
+        "db1": np.array([[0.0], [0.07711463007768443], [-0.05418660144360642], [-0.08952928255955035], [0.0]]),
+        "dW2": np.array([
+            [0.0, 0.0747320957173722, -0.09803476924945709, -0.015219410369733302, 0.0],
+            [0.0, 0.0, 0.03758447493731878, -0.030440987424844763, 0.0],
+            [0.0, 0.0, 0.0, 0.037591822777506716, 0.0]]),
+        "db2": np.array([[-0.011307241378887624], [-0.008139031524579397], [0.036854493826240585]]),
+        "dW3": np.array([[0.09417843204208097, -0.10014802345596295, 0.08493254139173156]]),
+        "db3": np.array([[0.08334231138728705]]),
+    }
+    return X, Y, parameters, gradients

@@ -14,16 +14,10 @@ ASSIGNMENT = "gradient_checking"
 NOTEBOOK = "Gradient_Checking"
 NOTEBOOK_FILE = f"{NOTEBOOK}.ipynb"
 
-#: The graded functions, in the notebook's order, with the signatures SPEC fixes:
-#: graders, tests and other code call them exactly this way. Each one's answer cell
-#: has its name as grade_id.
-SIGNATURES = {
-    "forward_propagation": "(x, theta)",
-    "backward_propagation": "(x, theta)",
-    "gradient_check": "(x, theta, epsilon=1e-07, print_msg=False)",
-    "gradient_check_n": "(parameters, gradients, X, Y, epsilon=1e-07, print_msg=False)",
-}
-EXERCISES = tuple(SIGNATURES)
+#: The graded functions, in the notebook's order. Each one's answer cell has its name as
+#: grade_id. Their signatures, which graders and tests call them with, are shipped to
+#: students: ``public_tests.SIGNATURES``.
+EXERCISES = ("forward_propagation", "backward_propagation", "gradient_check", "gradient_check_n")
 #: Points of each exercise (the sum of its test cells' points in the source notebook).
 POINTS = {"forward_propagation": 10, "backward_propagation": 10, "gradient_check": 30, "gradient_check_n": 50}
 

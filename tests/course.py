@@ -308,9 +308,15 @@ def answered_namespace(answers):
     """The notebook's globals after running ``answers`` (grade_id -> code) over the solved
     notebook's functions, as its demo cells leave them (no kernel, no demos)."""
     ns = notebook_functions()
-    for code in answers.values():
-        exec(compile(code, "<answer>", "exec"), ns)
-    ns.update(x=2, theta=4, dtheta=2)
+    for name, code in answers.items():
+        ns.pop(name, None)                       # the answer cell alone defines its function
+        with contextlib.suppress(Exception):     # a cell that fails leaves what it defined before
+            exec(compile(code, "<answer>", "exec"), ns)
+    ns.update(x=2, theta=4, J=8, dtheta=2)
+    X, Y, parameters = ns["gradient_check_n_test_case"]()
+    cost, cache = notebook_functions()["forward_propagation_n"](X, Y, parameters)
+    ns.update(X=X, Y=Y, parameters=parameters, cost=cost, cache=cache,
+              gradients=notebook_functions()["backward_propagation_n"](X, Y, cache))
     return ns
 
 

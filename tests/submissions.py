@@ -24,6 +24,7 @@ class Submission:
     filename: Optional[str] = None                 # the student renamed the notebook
     hint: Optional[str] = None                     # key of public_tests.HINTS its feedback must show
     hangs: bool = False                            # a cell of it never finishes: it waits for every timeout
+    gaming: bool = False                           # games or attacks the grader; the others are honest answers
 
     def notebook(self):
         """The submitted notebook: the release with these answers and edits."""
@@ -63,11 +64,101 @@ def variant(student, description, changes, lost=()):
     return Submission(student, description, answers, lost=tuple(lost))
 
 
-def mistake(student, description, exercise, *edits, code=None, hint=None, hangs=False):
+def mistake(student, description, exercise, *edits, code=None, hint=None, hangs=False, gaming=False):
     """A correct submission except for ``exercise``, changed by ``edits`` or replaced by ``code``."""
     submission = variant(student, description, {exercise: code if code is not None else list(edits)},
                          lost=(exercise,))
-    return Submission(**{**submission.__dict__, "hint": hint, "hangs": hangs})
+    return Submission(**{**submission.__dict__, "hint": hint, "hangs": hangs, "gaming": gaming})
+
+
+def gaming(submission):
+    """``submission``, marked as one that games or attacks the grader rather than answers."""
+    return Submission(**{**submission.__dict__, "gaming": True})
+
+
+GC_ESTIMATE = "    gradapprox = (J_plus - J_minus) / (2 * epsilon)"
+GC_NORMS = ("    numerator = np.linalg.norm(grad - gradapprox)\n"
+            "    denominator = np.linalg.norm(grad) + np.linalg.norm(gradapprox)\n"
+            "    difference = numerator / denominator")
+GCN_ESTIMATE = "        gradapprox[i] = (J_plus[i] - J_minus[i]) / (2 * epsilon)"
+GCN_UNPACK_PLUS = "J_plus[i], _ = forward_propagation_n(X, Y, vector_to_dictionary(theta_plus))"
+
+
+def rounding_styles():
+    """Correct answers that round differently from the instructor's: each must get all 100 points,
+    and its public tests must be green."""
+    gc, gcn = "gradient_check", "gradient_check_n"
+    return [
+        variant("style_split_division", "J_plus and J_minus each divided by 2 epsilon", {
+            gc: [(GC_ESTIMATE, "    gradapprox = J_plus / (2 * epsilon) - J_minus / (2 * epsilon)")],
+            gcn: [(GCN_ESTIMATE, "        gradapprox[i] = J_plus[i] / (2 * epsilon) - J_minus[i] / (2 * epsilon)")]}),
+        variant("style_divide_twice", "divided by epsilon, then by 2", {
+            gc: [(GC_ESTIMATE, "    gradapprox = (J_plus - J_minus) / epsilon / 2")],
+            gcn: [(GCN_ESTIMATE, "        gradapprox[i] = (J_plus[i] - J_minus[i]) / epsilon / 2")]}),
+        variant("style_half_factor", "multiplied by 0.5 / epsilon", {
+            gc: [(GC_ESTIMATE, "    gradapprox = 0.5 * (J_plus - J_minus) / epsilon")],
+            gcn: [(GCN_ESTIMATE, "        gradapprox[i] = 0.5 / epsilon * (J_plus[i] - J_minus[i])")]}),
+        variant("style_abs_scalars", "1-D norms as abs(); the ratio as a product with the reciprocal", {
+            gc: [(GC_NORMS, "    difference = abs(grad - gradapprox) * (1.0 / (abs(grad) + abs(gradapprox)))")]}),
+        variant("style_np_abs", "1-D norms as np.abs", {
+            gc: [(GC_NORMS, "    difference = np.abs(grad - gradapprox) / (np.abs(grad) + np.abs(gradapprox))")]}),
+        variant("style_after_loop", "gradapprox computed from J_plus and J_minus after the loop", {
+            gcn: [(GCN_ESTIMATE + "\n", ""),
+                  ("    # difference: formula (2)", "    gradapprox = (J_plus - J_minus) / (2 * epsilon)\n"
+                                                   "    # difference: formula (2)")]}),
+        variant("style_spectral_norm", "norms with ord=2 (the largest singular value of a column)", {
+            gcn: [("np.linalg.norm(grad - gradapprox)", "np.linalg.norm(grad - gradapprox, ord=2)"),
+                  ("np.linalg.norm(grad) + np.linalg.norm(gradapprox)",
+                   "np.linalg.norm(grad, 2) + np.linalg.norm(gradapprox, 2)")]}),
+        variant("style_one_hot_step", "the step as a one-hot vector added to and taken from the parameters", {
+            gcn: [("        theta_plus = np.copy(parameters_values)\n        theta_plus[i] = theta_plus[i] + epsilon",
+                   "        step = np.zeros_like(parameters_values)\n        step[i] = epsilon\n"
+                   "        theta_plus = parameters_values + step"),
+                  ("        theta_minus = np.copy(parameters_values)\n        theta_minus[i] = theta_minus[i] - epsilon",
+                   "        theta_minus = parameters_values - step")]}),
+        variant("style_python_lists", "J_plus, J_minus and gradapprox as Python lists, made an array at the end", {
+            gcn: [("    J_plus = np.zeros((num_parameters, 1))\n    J_minus = np.zeros((num_parameters, 1))\n"
+                   "    gradapprox = np.zeros((num_parameters, 1))", "    J_plus, J_minus, estimates = [], [], []"),
+                  (GCN_UNPACK_PLUS, "J_plus.append(forward_propagation_n(X, Y, vector_to_dictionary(theta_plus))[0])"),
+                  ("J_minus[i], _ = forward_propagation_n(X, Y, vector_to_dictionary(theta_minus))",
+                   "J_minus.append(forward_propagation_n(X, Y, vector_to_dictionary(theta_minus))[0])"),
+                  (GCN_ESTIMATE, "        estimates.append((J_plus[i] - J_minus[i]) / (2 * epsilon))"),
+                  ("    # difference: formula (2)", "    gradapprox = np.array(estimates).reshape(-1, 1)\n"
+                                                   "    # difference: formula (2)")]}),
+        variant("style_flat_vectors", "flat vectors, norms by np.sqrt of a dot product, a float returned", {
+            gcn: [("    numerator = np.linalg.norm(grad - gradapprox)\n"
+                   "    denominator = np.linalg.norm(grad) + np.linalg.norm(gradapprox)\n",
+                   "    g, a = grad.ravel(), gradapprox.ravel()\n"
+                   "    numerator = np.sqrt(np.dot(g - a, g - a))\n"
+                   "    denominator = np.sqrt(np.dot(g, g)) + np.sqrt(np.dot(a, a))\n"),
+                  ("    return difference", "    return float(difference)")]}),
+        variant("style_math_module", "1-D: math.fabs and a subtraction of the two halves", {
+            gc: [(GC_ESTIMATE, "    gradapprox = (J_plus - J_minus) * (1 / (2 * epsilon))"),
+                 (GC_NORMS, "    import math\n"
+                            "    difference = math.fabs(grad - gradapprox) / (math.fabs(grad) + math.fabs(gradapprox))")]}),
+    ]
+
+
+def honest_mistakes():
+    """Honest mistakes beyond SPEC's table, each named by its public test and its feedback."""
+    gc, gcn = "gradient_check", "gradient_check_n"
+    return [
+        mistake("gc_ignores_epsilon", "gradient_check always uses 1e-7, whatever epsilon it is given", gc,
+                ("    theta_plus = theta + epsilon", "    epsilon = 1e-7\n    theta_plus = theta + epsilon"),
+                hint="ignores_epsilon"),
+        mistake("gc_inline_gradient", "gradient_check writes grad = x instead of calling backward_propagation", gc,
+                ("grad = backward_propagation(x, theta)", "grad = x"), hint="inline_model"),
+        mistake("gc_no_norm", "gradient_check without norms: (grad - gradapprox) / (grad + gradapprox)", gc,
+                (GC_NORMS, "    difference = (grad - gradapprox) / (grad + gradapprox)"), hint="no_norm"),
+        mistake("gcn_no_unpack", "J_plus[i] = forward_propagation_n(...) without unpacking (cost, cache)", gcn,
+                (GCN_UNPACK_PLUS, "J_plus[i] = forward_propagation_n(X, Y, vector_to_dictionary(theta_plus))"),
+                hint="unpack_cost"),
+        mistake("gcn_no_norm", "gradient_check_n without norms: an array of 47 ratios", gcn,
+                ("    numerator = np.linalg.norm(grad - gradapprox)\n"
+                 "    denominator = np.linalg.norm(grad) + np.linalg.norm(gradapprox)\n"
+                 "    difference = numerator / denominator",
+                 "    difference = (grad - gradapprox) / (grad + gradapprox)"), hint="not_a_float"),
+    ]
 
 
 def with_notebook_edit(submission, student, description, edit, lost=None):
@@ -195,6 +286,8 @@ def corpus():
     return [
         correct,
         Submission("blank", "the release, untouched", lost=tuple(POINTS)),
+        *rounding_styles(),
+        *honest_mistakes(),
         # Other correct styles: each must get all 100 points.
         variant("style_inline", "J computed inline in gradapprox; one-line answers", {
             "forward_propagation": [("    J = theta * x\n    return J", "    return x * theta")],
@@ -258,7 +351,7 @@ def corpus():
                 code=HARD_CODED.format(name=gc, args="x, theta, epsilon=1e-7, print_msg=False",
                                        value=EXPECTED[gc]), hint="hard_coded"),
         mistake("gc_array", "returns an ndarray", gc,
-                (NORM_1D, "difference = np.array([numerator / denominator])")),
+                (NORM_1D, "difference = np.array([numerator / denominator])"), hint="not_a_float"),
         # Exercise 4, the mistakes of SPEC's table.
         mistake("gcn_eps", "divides by epsilon instead of 2 epsilon", gcn, (TWO_EPS, "/ epsilon"), hint="divides_by_epsilon"),
         mistake("gcn_precedence", "(J+ - J-) / 2 * epsilon", gcn, (TWO_EPS, "/ 2 * epsilon"), hint="precedence"),
@@ -283,7 +376,7 @@ def corpus():
                  "    grad = gradapprox\n    numerator = np.linalg.norm(grad - gradapprox)"), hint="grad_is_gradapprox"),
         mistake("gcn_global_cache", "uses the notebook's global cache instead of its arguments", gcn,
                 ("grad = gradients_to_vector(gradients)",
-                 "grad = gradients_to_vector(backward_propagation_n(X, Y, cache))")),
+                 "grad = gradients_to_vector(backward_propagation_n(X, Y, cache))"), hint="notebook_values"),
         mistake("gcn_notebook_data", "checks the notebook's test case instead of its arguments", gcn,
                 ("    parameters_values, _ = dictionary_to_vector(parameters)",
                  "    X, Y, parameters = gradient_check_n_test_case()\n    parameters_values, _ = dictionary_to_vector(parameters)"),
@@ -294,16 +387,16 @@ def corpus():
         mistake("gcn_array", "returns an ndarray (norms by hand, no np.linalg.norm)", gcn,
                 ("np.linalg.norm(grad - gradapprox)", "np.sqrt(np.sum((grad - gradapprox) ** 2, axis=0))"),
                 ("np.linalg.norm(grad) + np.linalg.norm(gradapprox)",
-                 "np.sqrt(np.sum(grad ** 2, axis=0)) + np.sqrt(np.sum(gradapprox ** 2, axis=0))")),
+                 "np.sqrt(np.sum(grad ** 2, axis=0)) + np.sqrt(np.sum(gradapprox ** 2, axis=0))"), hint="not_a_float"),
         # Gaming: patched comparison helpers and public tests, tampered or deleted test cells.
-        mistake("patch_isclose", "wrong answer; np.isclose, np.allclose, np.testing and math.isclose patched", gc,
-                code=HARD_CODED.format(name=gc, args="x, theta, epsilon=1e-7, print_msg=False", value=0.0) + PATCH_COMPARISONS),
-        mistake("patch_public_tests", "wrong answer; the public test function patched to do nothing", gcn,
-                code=wrong_gcn.answers[gcn] + PATCH_PUBLIC_TESTS),
-        mistake("patch_norm", "wrong answer; np.linalg.norm patched so every difference is 1/2", gcn,
-                code=wrong_gcn.answers[gcn] + "\nnp.linalg.norm = lambda *args, **kwargs: 1.0\n"),
-        with_notebook_edit(wrong_gcn, "blanked_test", "wrong answer; its test cell blanked", blank_cell("gradient_check_n_tests")),
-        with_notebook_edit(wrong_gc, "deleted_test", "wrong answer; its test cell deleted", delete_cell("gradient_check_tests")),
+        gaming(mistake("patch_isclose", "wrong answer; np.isclose, np.allclose, np.testing and math.isclose patched", gc,
+                code=HARD_CODED.format(name=gc, args="x, theta, epsilon=1e-7, print_msg=False", value=0.0) + PATCH_COMPARISONS)),
+        gaming(mistake("patch_public_tests", "wrong answer; the public test function patched to do nothing", gcn,
+                code=wrong_gcn.answers[gcn] + PATCH_PUBLIC_TESTS)),
+        gaming(mistake("patch_norm", "wrong answer; np.linalg.norm patched so every difference is 1/2", gcn,
+                code=wrong_gcn.answers[gcn] + "\nnp.linalg.norm = lambda *args, **kwargs: 1.0\n")),
+        gaming(with_notebook_edit(wrong_gcn, "blanked_test", "wrong answer; its test cell blanked", blank_cell("gradient_check_n_tests"))),
+        gaming(with_notebook_edit(wrong_gc, "deleted_test", "wrong answer; its test cell deleted", delete_cell("gradient_check_tests"))),
         with_notebook_edit(correct, "deleted_test_correct", "right answers; a test cell deleted", delete_cell("gradient_check_n_tests")),
         with_notebook_edit(correct, "deleted_answer", "the gradient_check answer cell deleted",
                            delete_cell("gradient_check"), lost=[gc]),
@@ -315,27 +408,28 @@ def corpus():
                 ("J_minus = forward_propagation(x, theta_minus)", "J_minus = theta_minus * x"), hint="inline_model"),
         mistake("gcn_ignores_epsilon", "gradient_check_n always uses 1e-7, whatever epsilon it is given", gcn,
                 ("    parameters_values, _ = dictionary_to_vector(parameters)",
-                 "    epsilon = 1e-7\n    parameters_values, _ = dictionary_to_vector(parameters)")),
+                 "    epsilon = 1e-7\n    parameters_values, _ = dictionary_to_vector(parameters)"),
+                hint="ignores_epsilon"),
         mistake("gcn_changed_signature", "gradient_check_n with epsilon and print_msg swapped", gcn,
                 ("def gradient_check_n(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False):",
-                 "def gradient_check_n(parameters, gradients, X, Y, print_msg=False, epsilon=1e-7):")),
+                 "def gradient_check_n(parameters, gradients, X, Y, print_msg=False, epsilon=1e-7):"), hint="signature"),
         mistake("changed_signature", "gradient_check without its epsilon parameter", gc,
                 ("def gradient_check(x, theta, epsilon=1e-7, print_msg=False):",
-                 "def gradient_check(x, theta, print_msg=False):\n    epsilon = 1e-7")),
+                 "def gradient_check(x, theta, print_msg=False):\n    epsilon = 1e-7"), hint="signature"),
         Submission("renamed", "right answers in a renamed notebook", correct.answers, filename="Gradient_Checking (1).ipynb"),
         # Attacks on the tests in the kernel, caught by the judge outside it (gc_grader.plugins.judge_outside_kernel).
-        Submission("attack_input_transformer", "an IPython input transformer empties every later cell; "
+        gaming(Submission("attack_input_transformer", "an IPython input transformer empties every later cell; "
                    "only forward_propagation is answered", {"forward_propagation": correct.answers["forward_propagation"]
                    + "\nget_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])\n"},
-                   lost=("backward_propagation", gc, gcn)),
-        mistake("attack_rebinds_grader", "hard-coded answer; the grader's verdict on gradient_check_n rebound to "
+                   lost=("backward_propagation", gc, gcn))),
+        gaming(mistake("attack_rebinds_grader", "hard-coded answer; the grader's verdict on gradient_check_n rebound to "
                 "do nothing, from the kernel (where no grader code runs, and gc_grader may not even import)", gcn,
-                code=wrong_gcn.answers[gcn] + REBIND_GRADER),
-        mistake("attack_lookup_table", "a lookup table of the public case and the fixed hidden cases written in "
-                "this repository", gc, code=LOOKUP_TABLE_GC),
-        variant("attack_explorer_module", "gradient_check and gradient_check_n built on gc_epsilon, the "
+                code=wrong_gcn.answers[gcn] + REBIND_GRADER)),
+        gaming(mistake("attack_lookup_table", "a lookup table of the public case and the fixed hidden cases written in "
+                "this repository", gc, code=LOOKUP_TABLE_GC)),
+        gaming(variant("attack_explorer_module", "gradient_check and gradient_check_n built on gc_epsilon, the "
                 "explorers' shipped module (it passes the public tests)",
-                {gc: EXPLORER_GC, gcn: EXPLORER_GCN}, lost=(gc, gcn)),
+                {gc: EXPLORER_GC, gcn: EXPLORER_GCN}, lost=(gc, gcn))),
         # Breakage: each costs its own exercise only, and the batch finishes.
         mistake("endless_loop", "an endless loop in gradient_check", gc,
                 ("    theta_plus = theta + epsilon", "    while True:\n        pass\n    theta_plus = theta + epsilon"),

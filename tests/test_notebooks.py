@@ -14,7 +14,8 @@ from nbclient import NotebookClient
 from course import (ASSIGNMENT, HELPERS, POINTS, RELEASE_DIR, RELEASE_NB, ROOT, SOURCE_NB, SPEC_FIGURES, exercise_of,
                     grade_id, read_notebook, run_nbgrader)
 from course import README_POINTS, SPEC_SIGNATURES
-from gc_grader.assignment import SIGNATURES, STANDARD_IMPORTS
+from gc_grader.assignment import STANDARD_IMPORTS
+from public_tests import SIGNATURES
 from gc_grader.class_grading.course import Course
 from gc_grader.plugins import JudgeOutsideKernel
 

@@ -8,54 +8,99 @@ import pytest
 import gc_utils
 import public_tests
 import testCases
-from course import SPEC_FIGURES, answered_namespace
+from course import SPEC_FIGURES, answered_namespace, solution_code
 from gc_grader.assignment import STANDARD_IMPORTS
+from gc_grader.checks import cases, mistakes
 from submissions import corpus
 
 GC, GCN = SPEC_FIGURES["gradient_check"], SPEC_FIGURES["gradient_check_n"]
 
 
-@pytest.mark.parametrize(("test_name", "function", "expected"), [
-    ("forward_propagation_test", "forward_propagation", "8"),
-    ("backward_propagation_test", "backward_propagation", "2"),
-    ("gradient_check_test", "gradient_check", repr(GC)),
-    ("gradient_check_n_test", "gradient_check_n", repr(GCN)),
+@pytest.mark.parametrize(("test_name", "function", "first_line"), [
+    ("forward_propagation_test", "forward_propagation", "forward_propagation(x=2, theta=4): expected 8, obtained 8"),
+    ("backward_propagation_test", "backward_propagation", "backward_propagation(x=2, theta=4): expected 2, obtained 2"),
+    ("gradient_check_test", "gradient_check", "gradient_check(x=2, theta=4, epsilon=1e-07) on the model J = theta * x: "
+                                              f"expected below 2e-07, obtained {GC!r}"),
+    ("gradient_check_n_test", "gradient_check_n", "with the gradients of the given backward_propagation_n: "
+                                                  f"expected {GCN!r}, obtained {GCN!r}"),
 ])
-def test_correct_answers_pass_and_show_expected_and_obtained(solved, capsys, test_name, function, expected):
+def test_correct_answers_pass_and_show_expected_and_obtained(solved, capsys, test_name, function, first_line):
     getattr(public_tests, test_name)(solved[function])
-    out = capsys.readouterr().out
-    assert f"expected: {expected}" in out
-    assert f"obtained: {float(expected)!r}" in out
-    assert "All tests passed." in out
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith(first_line)
+    assert lines[-1] == f"{public_tests.GREEN}All tests passed.{public_tests.RESET}"
+
+
+def test_the_expected_values_are_specs_and_the_references(solved):
+    """Every expected number of the public cases is what the reference computes on them."""
+    x, theta = 2, 4
+    assert public_tests.EXPECTED["gradient_check"] == pytest.approx(mistakes.gradient_check_1d(
+        cases.linear_forward, cases.linear_backward, x, theta, 1e-7), rel=1e-12)
+    for model, x, theta, epsilon, expected in public_tests.GRADIENT_CHECK_CASES:
+        _, forward, backward = public_tests._MODELS[model]
+        reference = mistakes.gradient_check_1d(forward, backward, x, theta, epsilon)
+        if expected is None:
+            assert 0 < reference < public_tests.THRESHOLD / 100
+        else:
+            assert expected == pytest.approx(reference, rel=1e-9)
+    for network, gradients, epsilon, expected in public_tests.GRADIENT_CHECK_N_CASES:
+        X, Y, parameters, grads = public_tests._gradient_check_n_inputs(network, gradients)
+        assert expected == pytest.approx(mistakes.gradient_check_nd(
+            gc_utils.reference_forward_propagation_n, parameters, grads, X, Y, epsilon), rel=1e-9)
+
+
+def test_no_public_case_compares_rounding_noise():
+    """A compared result moves by far less than RTOL when the estimate is rounded differently:
+    each expected value is at least 1000 times the rounding error of its estimate."""
+    unit = np.finfo(float).eps
+    for model, x, theta, epsilon, expected in public_tests.GRADIENT_CHECK_CASES:
+        _, forward, backward = public_tests._MODELS[model]
+        noise = unit * abs(forward(x, theta)) / epsilon / abs(backward(x, theta))
+        assert expected is None or expected * public_tests.RTOL > 100 * noise, (model, x, theta, epsilon)
+    for network, gradients, epsilon, expected in public_tests.GRADIENT_CHECK_N_CASES:
+        X, Y, parameters, grads = public_tests._gradient_check_n_inputs(network, gradients)
+        cost, _ = gc_utils.reference_forward_propagation_n(X, Y, parameters)
+        noise = unit * cost / epsilon * 47 ** 0.5 / np.linalg.norm(gc_utils.gradients_to_vector(grads))
+        assert expected * public_tests.RTOL > 10 * noise, (network, gradients, epsilon)
 
 
 def test_tiny_differences_are_compared_relatively():
     # An absolute tolerance (np.allclose's atol=1e-8) would accept 0.0 and 1% off.
-    for wrong in (0.0, GC * 1.01, GC * 0.99):
-        with pytest.raises(AssertionError, match=f"expected {GC!r}"):
-            public_tests.gradient_check_test(lambda x, theta, epsilon=1e-7, print_msg=False: wrong)
+    expected = public_tests.GRADIENT_CHECK_CASES[1][-1]
+    for wrong in (0.0, expected * 1.01, expected * 0.99):
+        def answer(x, theta, epsilon=1e-7, print_msg=False):
+            return wrong if epsilon == 1e-2 else 1e-10
+        with pytest.raises(public_tests.TestFailed, match=f"expected {expected!r}, obtained {wrong!r}"):
+            public_tests.gradient_check_test(answer)
 
 
 def test_an_array_is_not_a_difference(solved):
-    def returns_array(*args, **kwargs):
-        return np.array([[solved["gradient_check_n"](*args, **kwargs)]])
-    with pytest.raises(AssertionError, match=r"numpy array of shape \(1, 1\)"):
+    def returns_array(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False):
+        return np.array([[solved["gradient_check_n"](parameters, gradients, X, Y, epsilon)]])
+    with pytest.raises(public_tests.TestFailed, match=r"expected one float, obtained a numpy array of shape \(1, 1\)"):
         public_tests.gradient_check_n_test(returns_array)
 
 
 @pytest.mark.parametrize("value", [None, "8", True])
 def test_not_a_number_is_named(value):
-    with pytest.raises(AssertionError, match="not a number"):
+    with pytest.raises(public_tests.TestFailed, match="expected one float, obtained"):
         public_tests.forward_propagation_test(lambda x, theta: value)
 
 
 def test_wrong_values_fail(solved):
-    with pytest.raises(AssertionError, match="expected 8"):
+    with pytest.raises(public_tests.TestFailed, match="expected 8, obtained 6"):
         public_tests.forward_propagation_test(lambda x, theta: theta + x)
-    with pytest.raises(AssertionError, match="expected 2"):
+    with pytest.raises(public_tests.TestFailed, match="expected 2, obtained 4"):
         public_tests.backward_propagation_test(lambda x, theta: theta)
-    with pytest.raises(AssertionError, match=f"expected {GCN!r}"):
-        public_tests.gradient_check_n_test(lambda *args, **kwargs: SPEC_FIGURES["gradient_check_n, both bugs fixed"])
+    def fixed_figure(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False):
+        return SPEC_FIGURES["gradient_check_n, both bugs fixed"]
+    with pytest.raises(public_tests.TestFailed, match=f"expected {GCN!r}"):
+        public_tests.gradient_check_n_test(fixed_figure)
+
+
+def test_a_hard_coded_answer_fails_on_the_second_case():
+    with pytest.raises(public_tests.TestFailed, match=r"forward_propagation\(x=-1.5, theta=3.25\)"):
+        public_tests.forward_propagation_test(lambda x, theta: 8)
 
 
 def test_changing_the_callers_parameters_fails(solved):
@@ -63,8 +108,42 @@ def test_changing_the_callers_parameters_fails(solved):
         difference = solved["gradient_check_n"](parameters, gradients, X, Y, epsilon)
         parameters["b2"] += epsilon
         return difference
-    with pytest.raises(AssertionError, match=r"changed parameters\['b2'\]"):
+    with pytest.raises(public_tests.TestFailed, match=r"changed parameters\['b2'\]"):
         public_tests.gradient_check_n_test(mutates)
+
+
+def test_a_crash_says_where_in_the_students_function(solved):
+    namespace = {}
+    exec("def gradient_check(x, theta, epsilon=1e-7, print_msg=False):\n"
+         "    J_plus = forward_propagation(x, theta + epsilon)\n"
+         "    return J_plus / undefined_name\n", namespace)
+    with pytest.raises(public_tests.TestFailed) as failure:
+        public_tests.gradient_check_test(namespace["gradient_check"])
+    message = str(failure.value)
+    assert "raised NameError: name 'undefined_name' is not defined" in message
+    assert "at line 3 of your gradient_check" in message
+    assert failure.value.__cause__ is None and failure.value.__suppress_context__
+
+
+def test_a_changed_signature_is_named():
+    with pytest.raises(public_tests.TestFailed, match=r"gradient_check\(x, theta, print_msg=False\) should be "):
+        public_tests.gradient_check_test(lambda x, theta, print_msg=False: 0.0)
+
+
+def test_annotations_do_not_change_a_signature():
+    def forward_propagation(x: float, theta: float) -> float:
+        return theta * x
+    public_tests.forward_propagation_test(forward_propagation)
+
+
+def test_a_wrong_callee_is_noted_but_does_not_fail_the_check(solved, capsys):
+    namespace = dict(solved)
+    exec("def forward_propagation(x, theta):\n    return theta + x\n", namespace)
+    exec(solution_code("gradient_check"), namespace)
+    public_tests.gradient_check_test(namespace["gradient_check"])
+    out = capsys.readouterr().out
+    assert "Note: your forward_propagation is not right yet" in out and "fix forward_propagation too" in out
+    assert "All tests passed." in out
 
 
 # ---------------------------------------------------------------- each exercise graded alone
@@ -112,7 +191,7 @@ def test_the_students_names_are_back_when_the_function_raises():
          "    seen['callees'] = (forward_propagation(x, theta), backward_propagation(x, theta))\n"
          "    raise ZeroDivisionError('mine')\n", ns)
     ns["seen"] = seen
-    with pytest.raises(ZeroDivisionError, match="mine"):
+    with pytest.raises(public_tests.TestFailed, match="raised ZeroDivisionError: mine"):
         public_tests.gradient_check_test(ns["gradient_check"])
     assert seen["callees"] == (8, 2)                       # the known-good ones, while it ran
     assert ns["forward_propagation"] is students
@@ -122,7 +201,7 @@ def test_the_students_names_are_back_when_the_function_raises():
 def test_the_students_names_are_back_when_the_result_is_wrong():
     ns = student_namespace("gcn_no_copy")
     before = dict(ns)
-    with pytest.raises(AssertionError, match="perturb the original vector"):
+    with pytest.raises(public_tests.TestFailed, match="perturb the original vector"):
         public_tests.gradient_check_n_test(ns["gradient_check_n"])
     assert ns.keys() == before.keys() and all(ns[k] is before[k] for k in before)
 

@@ -14,19 +14,17 @@ import math
 import numbers
 from functools import partial
 
-import numpy as np
-
 import public_tests
 import testCases
 from gc_grader.checks import cases, mistakes
 from gc_grader.checks.errors import CheckFailed
 from gc_grader.checks.network import forward_propagation_n as known_good_forward_n
 
-#: Relative tolerance of every hidden comparison: the cases compare real signals, so a
-#: correct formula is far inside it and a known mistake far outside.
-RTOL = 1e-4
+#: Relative tolerance of every hidden comparison, the public tests' own: the cases compare
+#: real signals, so a correct formula is far inside it and a known mistake far outside.
+RTOL = public_tests.RTOL
 #: Tolerance for telling which simulated mistake reproduces a result.
-MISTAKE_RTOL = 1e-3
+MISTAKE_RTOL = public_tests.MISTAKE_RTOL
 #: Simulated mistakes that share a sentence.
 _HINT_OF = {"inline_gradient": "inline_model"}
 
@@ -35,20 +33,24 @@ def relatively_close(a, b, rtol=RTOL):
     return abs(a - b) <= rtol * abs(b)
 
 
-def changed_parameters(call, name=None):
-    which = f"parameters[{name!r}]" if name else "the parameters it was given"
-    return f"{call} changed {which}; perturb a copy of the parameter vector, never the parameters themselves."
+def verdict(exercise, call, what, sentence):
+    """A hidden check's verdict, laid out as the public tests lay theirs out: which function
+    failed, the call, what went wrong (expected versus obtained), and one sentence."""
+    return f"{exercise} failed a hidden check.\n  {call}\n  {what}\n  {sentence}"
 
 
-def not_a_float(call, type_name, shape=None):
-    """The sentence for a result that is not one number."""
-    if shape is not None:
-        return (f"{call} returned a numpy array of shape {tuple(shape)}, not a float. "
-                "Compute the norms with np.linalg.norm, which returns a single number.")
-    return f"{call} returned a value of type {type_name}, not a float."
+def changed_parameters(exercise, call):
+    return verdict(exercise, call, "it changed the parameters it was given", public_tests.HINTS["changed_parameters"])
 
 
-def _fail_naming_the_mistake(results):
+def not_a_float(exercise, call, type_name, shape=None):
+    """The verdict on a result that is not one number."""
+    what = f"expected one float, obtained a numpy array of shape {tuple(shape)}" if shape is not None \
+        else f"expected one float, obtained a value of type {type_name}"
+    return verdict(exercise, call, what, public_tests.HINTS["not_a_float"])
+
+
+def _fail_naming_the_mistake(exercise, results):
     """Raise on the first case whose result is off, naming the mistake that explains them all.
 
     ``results`` holds (call, obtained, expected, simulated) for every case.
@@ -56,10 +58,15 @@ def _fail_naming_the_mistake(results):
     failed = [r for r in results if not relatively_close(r[1], r[2])]
     if not failed:
         return
-    name = mistakes.name_the_mistake([r[1:] for r in results], MISTAKE_RTOL)
     call, got, expected, _ = failed[0]
-    sentence = public_tests.HINTS.get(_HINT_OF.get(name, name)) or "Compare each step with formulas (1) and (2)."
-    raise CheckFailed(f"{call} returned {got!r}; expected {expected!r}. {sentence}")
+    if not all(0 <= r[1] <= 1 for r in results):
+        name = "no_norm"
+    else:
+        name = mistakes.name_the_mistake([r[1:] for r in results], MISTAKE_RTOL)
+        if name is None:
+            name = "hard_coded" if len({r[1] for r in results}) == 1 else "unknown"
+    sentence = public_tests.HINTS[_HINT_OF.get(name, name)]
+    raise CheckFailed(verdict(exercise, call, f"expected {expected!r}, obtained {got!r}", sentence))
 
 
 # ---------------------------------------------------------------- exercises 1 and 2
@@ -73,10 +80,9 @@ def judge_simple(name, obtain, simple_cases):
     for index, (x, theta) in enumerate(simple_cases):
         got = obtain(index, x, theta)
         expected = theta * x if name == "forward_propagation" else x
-        if not (type(got) in (int, float, np.float64) and got == expected):
-            meaning = "the cost J = theta * x" if name == "forward_propagation" else \
-                "the derivative of theta * x with respect to theta is x"
-            raise CheckFailed(f"{name}(x={x}, theta={theta}) returned {got!r}; expected {expected!r}: {meaning}.")
+        if got != expected:
+            raise CheckFailed(verdict(name, f"{name}(x={x}, theta={theta})", f"expected {expected!r}, obtained {got!r}",
+                                      public_tests.HINTS[name]))
 
 
 # ---------------------------------------------------------------- exercise 3
@@ -100,10 +106,11 @@ def judge_gradient_check(obtain, check_cases, ns=None):
         simulated["inline_gradient"] = partial(mistakes.gradient_check_1d, cases.cubic_forward, cases.linear_backward,
                                                x, theta, epsilon)
         simulated["notebook_values"] = partial(_notebook_values, ns or {"x": 2, "theta": 4}, case)
-        simulated["hard_coded"] = lambda: public_tests.EXPECTED["gradient_check"]
+        simulated["ignores_epsilon"] = partial(mistakes.gradient_check_1d, cases.cubic_forward, backward,
+                                               x, theta, 1e-7)
         expected = mistakes.gradient_check_1d(cases.cubic_forward, backward, x, theta, epsilon)
         results.append((case.call(), got, expected, simulated))
-    _fail_naming_the_mistake(results)
+    _fail_naming_the_mistake("gradient_check", results)
 
 
 def _stale_dtheta(ns, case):
@@ -136,11 +143,12 @@ def judge_gradient_check_n(obtain, network):
                                    network.X, network.Y, epsilon, name)
                      for name in mistakes.MISTAKES_ND}
         simulated["notebook_values"] = partial(_notebook_data, gradients, epsilon)
-        simulated["hard_coded"] = lambda: public_tests.EXPECTED["gradient_check_n"]
+        simulated["ignores_epsilon"] = partial(mistakes.gradient_check_nd, known_good_forward_n, network.parameters,
+                                               gradients, network.X, network.Y, 1e-7)
         expected = mistakes.gradient_check_nd(known_good_forward_n, network.parameters, gradients,
                                               network.X, network.Y, epsilon)
         results.append((cases.gradient_check_n_call(label, epsilon), got, expected, simulated))
-    _fail_naming_the_mistake(results)
+    _fail_naming_the_mistake("gradient_check_n", results)
 
 
 def _notebook_data(gradients, epsilon):

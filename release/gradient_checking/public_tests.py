@@ -1,21 +1,37 @@
 """Public tests of the gradient-checking assignment: one function per exercise.
 
-Each test calls the student's function on the public inputs, prints the
-expected and the obtained value, and either prints a green verdict or raises
-AssertionError with a plain explanation (which is what makes nbgrader count the
-test as failed). The graders' hidden tests use other inputs.
+Each test runs the student's function on inputs anyone can read (``testCases`` holds
+them), prints one line per case, and ends either with a green "All tests passed." or
+with one red verdict: the call that went wrong, what was expected, what came back,
+and one sentence on what is most likely wrong. The verdict is the error of the cell
+(``TestFailed``), shown without a traceback through this module: that is what makes
+nbgrader count the test as failed.
 
-The tests of gradient_check and gradient_check_n grade each exercise alone: while
-they run your function, the functions it calls are known-good ones (see
-``_known_good_callees``), and yours are back as soon as the test is over.
+Grading checks the same things in the same way on inputs drawn per student; only those
+inputs are secret. So a right answer that passes here keeps its points:
+- gradient_check runs on the notebook's model J = theta * x and on a second one,
+  J = x * theta**3, at several epsilons, also with a wrong backward pass;
+- gradient_check_n runs on the notebook's network and on a second network with other
+  data, with wrong, nearly right and right gradients, at several epsilons.
 
-Differences between gradients are tiny numbers (2.9e-10 here), so they are
-compared *relatively*: an absolute tolerance such as np.allclose's default
-atol=1e-8 would accept 0.0 for 2.9e-10 and so pass a broken check.
+Results are real signals, never rounding noise: where a right answer's result is
+rounding noise (2.9e-10 on the notebook's model), the test asks only that it lie below
+the 2e-7 threshold; elsewhere results are compared *relatively*, within RTOL. (An
+absolute tolerance such as np.allclose's default atol=1e-8 would accept 0.0 for a tiny
+expected difference, and so pass a broken check.)
 
-This module is shipped to students, so it holds no solution to any exercise.
+The tests of gradient_check and gradient_check_n grade each exercise alone: while they
+run your function, the functions it calls are known-good ones (``_known_good_callees``),
+and yours are back as soon as the test is over.
+
+This module is shipped to students, so it holds no solution to any exercise: expected
+values are written out as numbers, and the project's own tests prove them.
 """
 
+import inspect
+import linecache
+import math
+import traceback
 from contextlib import contextmanager
 from types import MappingProxyType
 
@@ -24,18 +40,21 @@ import numpy as np
 # As a private name: the notebook runs `from public_tests import *`, which must not bring
 # in anything that could be mistaken for the notebook's own functions.
 import gc_utils as _gc_utils
-from testCases import buggy_gradients_test_case, gradient_check_n_test_case
+import testCases as _cases
 
-#: Relative tolerance of the comparisons below. gradient_check_n's public figure is
-#: not rounding noise, so it is compared more tightly: every correct way of writing it
-#: agrees to 1e-15, a one-sided difference is 1.5e-7 off.
-RTOL = 1e-6
-RTOL_N = 2e-8
+__all__ = ["forward_propagation_test", "backward_propagation_test", "gradient_check_test", "gradient_check_n_test",
+           "TestFailed", "EXPECTED", "HINTS", "THRESHOLD"]
 
-#: What a correct answer returns on the public inputs: the specification's figures, kept
-#: here once (the graders and the project's tests read them from this table).
-#: Read-only: the notebook imports this module's names, and no cell may change what a
-#: public test expects.
+#: Relative tolerance of every comparison of a difference, here and in grading: the
+#: cases compare real signals, so every right formula is far inside it (rounding moves
+#: them by less than 1e-6) and every known mistake far outside.
+RTOL = 1e-4
+#: Below it (with epsilon = 1e-7) a difference says "backpropagation is right".
+THRESHOLD = 2e-7
+
+#: The specification's figures, on the notebook's own inputs (the graders and the project's
+#: tests read them from this table). Read-only: the notebook imports this module's names,
+#: and no cell may change what a public test expects.
 EXPECTED = MappingProxyType({
     "forward_propagation": 8,
     "backward_propagation": 2,
@@ -43,13 +62,24 @@ EXPECTED = MappingProxyType({
     "gradient_check_n": 0.2850931567761623,
 })
 
+#: The signatures the assignment fixes: tests and graders call the functions this way.
+SIGNATURES = MappingProxyType({
+    "forward_propagation": "(x, theta)",
+    "backward_propagation": "(x, theta)",
+    "gradient_check": "(x, theta, epsilon=1e-07, print_msg=False)",
+    "gradient_check_n": "(parameters, gradients, X, Y, epsilon=1e-07, print_msg=False)",
+})
+
 GREEN = "\033[92m"
 RED = "\033[91m"
 RESET = "\033[0m"
 
-#: What each mistake that students often make most likely means, in one sentence.
-#: The graders' hidden tests name mistakes with these same sentences.
+#: What each mistake that students make most likely means, in one sentence that names
+#: the step to fix. Grading names mistakes with these same sentences (their one copy).
 HINTS = {
+    "forward_propagation": "forward_propagation must return the cost J = theta * x, computed from its arguments.",
+    "backward_propagation": "backward_propagation must return the derivative of theta * x with respect to theta, "
+                            "which is x, computed from its arguments.",
     "divides_by_epsilon": "Your estimate is off by a factor of 2: divide J_plus - J_minus, the costs "
                           "at theta + epsilon and theta - epsilon, by 2 * epsilon.",
     "precedence": "Your estimate is nearly 0: write (J_plus - J_minus) / (2 * epsilon), with parentheses "
@@ -68,72 +98,36 @@ HINTS = {
                     "inside gradient_check instead of reusing a variable of the notebook.",
     "notebook_values": "Your result is that of the notebook's own inputs: compute everything from the "
                        "function's arguments, never from the notebook's variables.",
-    "hard_coded": "You returned the public test's expected number: compute the difference from the "
+    "hard_coded": "You returned the same number whatever the inputs: compute the difference from the "
                   "arguments instead.",
     "inline_model": "Call forward_propagation and backward_propagation inside gradient_check instead of "
-                    "writing theta * x or x again: the check must work for any model.",
+                    "writing theta * x or x again: the check must work for any model, and the tests also "
+                    "give it J = x * theta**3.",
+    "ignores_epsilon": "Your result does not change with epsilon: use the epsilon argument (not a number of "
+                       "your own) for theta_plus, theta_minus and 2 * epsilon.",
+    "ignores_gradients": "Your grad does not come from the gradients argument: build it with "
+                         "grad = gradients_to_vector(gradients).",
+    "no_norm": "A relative difference lies between 0 and 1: compute the numerator with "
+               "np.linalg.norm(grad - gradapprox) and the denominator with np.linalg.norm(grad) + "
+               "np.linalg.norm(gradapprox).",
+    "not_a_float": "Return one number: np.linalg.norm of a vector is a single float, so take the numerator "
+                   "and both terms of the denominator with it.",
+    "unpack_cost": "forward_propagation_n returns two things, (cost, cache): keep the cost only, as in "
+                   "J_plus[i], _ = forward_propagation_n(X, Y, vector_to_dictionary(theta_plus)).",
+    "changed_parameters": "Perturb a copy of the parameter vector (np.copy), never the parameters you are given.",
+    "signature": "Keep the function's first line as it was given: the tests and the grader call it with these "
+                 "arguments, in this order.",
+    "unknown": "Compare each step with formulas (1) and (2) above.",
 }
 
-#: What the mistakes above return on the public inputs (checked by the project's tests).
-KNOWN_WRONG = {
-    "gradient_check": {
-        "divides_by_epsilon": 0.33333333359282985,
-        "precedence": 0.99999999999998,
-        "one_sided": 1.4021566110735082e-09,
-        "grad_is_gradapprox": 0.0,
-    },
-    "gradient_check_n": {
-        "divides_by_epsilon": 0.28807918174985225,
-        "precedence": 0.9999999999999866,
-        "no_copy": 0.5177906384974295,
-        "copy_once": 0.8290770585967594,
-        "whole_vector": 0.6977810638279843,
-        "one_sided": 0.2850931152783628,
-        "grad_is_gradapprox": 0.0,
-    },
-}
+#: A note (not a failure) when a function that the exercise calls is not right yet.
+CALLEE_NOTE = ("Note: your {callee} is not right yet (its own test says why). This test gave {name} a correct "
+               "{callee}, so what it says is about {name} alone; fix {callee} too.")
 
+# ---------------------------------------------------------------- the public cases
 
-def _as_real_number(value, name):
-    """Return ``value`` as a Python float, or fail with a message saying what it is."""
-    if isinstance(value, np.ndarray):
-        raise AssertionError(
-            f"{name} returned a numpy array of shape {value.shape}, not a number. "
-            "Return a single float (np.linalg.norm of a vector is one).")
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise AssertionError(f"{name} returned {value!r} of type {type(value).__name__}, not a number.")
-    return float(value)
-
-
-def _close(obtained, expected, rtol=RTOL):
-    """True when ``obtained`` is within ``rtol`` of ``expected``, relatively."""
-    return abs(obtained - expected) <= rtol * abs(expected)
-
-
-def likely_mistake(name, obtained, rtol=RTOL):
-    """The sentence for the known mistake that returns ``obtained`` on the public inputs, or ''."""
-    for mistake, value in KNOWN_WRONG.get(name, {}).items():
-        if obtained == value or _close(obtained, value, rtol):
-            return HINTS[mistake]
-    return ""
-
-
-def _check(name, call, obtained, expected, rtol=RTOL):
-    """Compare one result, print expected versus obtained, raise on a mismatch."""
-    got = _as_real_number(obtained, name)
-    print(f"{name}: {call}")
-    print(f"  expected: {expected!r}")
-    print(f"  obtained: {got!r}")
-    if not _close(got, expected, rtol):
-        hint = likely_mistake(name, got, rtol)
-        print(f"{RED}  wrong{RESET}" + (f"\n  {hint}" if hint else ""))
-        raise AssertionError(
-            f"{call} returned {got!r}; expected {expected!r} "
-            f"(within a relative tolerance of {rtol:g}). {hint}".rstrip())
-
-
-def _passed():
-    print(f"{GREEN}All tests passed.{RESET}")
+#: Exercises 1 and 2: (x, theta); the results must be exactly theta * x and x.
+SIMPLE_CASES = ((2, 4), (-1.5, 3.25))
 
 
 def _linear_cost(x, theta):
@@ -145,6 +139,219 @@ def _linear_cost_derivative(x, theta):
     """Its derivative with respect to theta."""
     return x
 
+
+def _cubic_cost(x, theta):
+    """A second model for gradient_check, curved so that epsilon matters: J(theta) = x * theta**3."""
+    return x * theta ** 3
+
+
+def _cubic_cost_derivative(x, theta):
+    return 3 * x * theta ** 2
+
+
+def _wrong_cubic_cost_derivative(x, theta):
+    """A wrong backward pass for the cubic model (twice the truth): the check must see it."""
+    return 6 * x * theta ** 2
+
+
+_MODELS = {
+    "linear": ("J = theta * x", _linear_cost, _linear_cost_derivative),
+    "cubic": ("J = x * theta**3", _cubic_cost, _cubic_cost_derivative),
+    "cubic, wrong backward": ("J = x * theta**3, with a backward pass that returns twice the derivative",
+                              _cubic_cost, _wrong_cubic_cost_derivative),
+}
+
+#: Exercise 3: (model, x, theta, epsilon, expected). None: a right answer's result is
+#: rounding noise, which is only asked to lie below THRESHOLD.
+GRADIENT_CHECK_CASES = (
+    ("linear", 2, 4, 1e-7, None),
+    ("cubic", 1.5, -2.0, 1e-2, 4.166649299252957e-06),
+    ("cubic", -0.8, 1.2, 1e-3, 1.1574067472821815e-07),
+    ("cubic, wrong backward", 2.5, 0.7, 1e-3, 0.3333330309902394),
+)
+
+
+def _gradient_check_n_inputs(network, gradients):
+    if network == "notebook":
+        X, Y, parameters = _cases.gradient_check_n_test_case()
+        return X, Y, parameters, _cases.buggy_gradients_test_case()
+    X, Y, parameters, right = _cases.second_network_test_case()
+    if gradients == "right":
+        return X, Y, parameters, right
+    return X, Y, parameters, {name: value * (1 + 1e-5) for name, value in right.items()}
+
+
+_NETWORKS = {
+    ("notebook", "buggy"): "the notebook's test case, with the gradients of the given backward_propagation_n",
+    ("second", "nearly right"): "the second network, with gradients 1e-5 too large",
+    ("second", "right"): "the second network, with its true gradients",
+}
+
+#: Exercise 4: (network, gradients, epsilon, expected).
+GRADIENT_CHECK_N_CASES = (
+    ("notebook", "buggy", 1e-7, 0.2850931567761623),
+    ("notebook", "buggy", 1e-5, 0.28509314917143713),
+    ("second", "nearly right", 1e-4, 4.999693722408072e-06),
+    ("second", "right", 1e-2, 5.228453023066676e-05),
+)
+
+#: What known mistakes return on the cases above, in their order (the project's tests
+#: recompute every number). A result that matches a row within 1e-3 on every case gets
+#: that mistake's sentence.
+KNOWN_WRONG = {
+    "gradient_check": {
+        "divides_by_epsilon": (0.33333333359282985, 0.33333703701645534, 0.3333334362139291, 3.401359420999304e-07),
+        "precedence": (0.99999999999998, 0.9998000183316668, 0.9999980000015369, 0.9999989999998198),
+        "one_sided": (1.4021566110735082e-09, 0.0025020781032666197, 0.0004166087721694107, 0.3326984128423126),
+        "grad_is_gradapprox": (0.0, 0.0, 0.0, 0.0),
+    },
+    "gradient_check_n": {
+        "divides_by_epsilon": (0.28807918174985225, 0.28807920027321504, 0.3333288891561522, 0.3333358582144737),
+        "precedence": (0.9999999999999863, 0.9999999998655275, 0.9999999800002004, 0.9998000188642068),
+        "one_sided": (0.2850931152783628, 0.2850931025015724, 0.0001437470205269833, 0.014463548088014115),
+        "no_copy": (0.5177906384974295, 0.5177905953693875, 0.3332844637028431, 0.3281005249894658),
+        "copy_once": (0.8290770585967593, 0.8290770543412627, 0.7513037265910045, 0.7512612083670546),
+        "whole_vector": (0.6977810638279841, 0.6977810813319968, 0.7097372637860646, 0.7102047174081711),
+        "grad_is_gradapprox": (0.0, 0.0, 0.0, 0.0),
+    },
+}
+#: Tolerance for telling which known mistake reproduces a result.
+MISTAKE_RTOL = 1e-3
+
+#: Names of the notebook's variables that a function may read by mistake instead of its arguments.
+NOTEBOOK_VARIABLES = frozenset({"x", "theta", "J", "dtheta", "difference", "X", "Y", "parameters", "gradients",
+                                "cache", "cost", "grad", "gradapprox", "epsilon"})
+
+
+# ---------------------------------------------------------------- verdicts
+
+
+class TestFailed(AssertionError):
+    """A public test failed: the message is the verdict, shown without a traceback.
+
+    IPython calls ``_render_traceback_`` for the lines it shows in place of a
+    traceback: the verdict alone, in red, once. The cell still ends in an error, so
+    nbgrader counts the test as failed.
+    """
+
+    __test__ = False    # not a test class, whatever pytest thinks of its name
+
+    def _render_traceback_(self):
+        first, *rest = str(self).splitlines()
+        return [f"{RED}{first}{RESET}", *rest]
+
+
+def _fail(name, call, expected, obtained, sentence):
+    raise TestFailed(f"{name} failed its test.\n  {call}\n  expected {expected}, obtained {_shown(obtained)}\n  {sentence}")
+
+
+def _shown(number):
+    """A result as the student reads it: 0.1, not np.float64(0.1)."""
+    return repr(as_number(number))
+
+
+def _close(obtained, expected, rtol=RTOL):
+    """True when ``obtained`` is within ``rtol`` of ``expected``, relatively."""
+    return abs(obtained - expected) <= rtol * abs(expected)
+
+
+def as_number(value, integers=True):
+    """``value`` as a Python number, or None when it is not one real number (an array, a bool...).
+
+    Grading accepts exactly the same: Python and numpy integers (for exercises 1 and 2)
+    and floats."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return int(value) if integers else None
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    return None
+
+
+def not_a_number(call, value):
+    """The verdict's middle lines for a result that is not one real number."""
+    if isinstance(value, np.ndarray):
+        return f"{call}\n  expected one float, obtained a numpy array of shape {value.shape}"
+    return f"{call}\n  expected one float, obtained {_short(repr(value))} of type {type(value).__name__}"
+
+
+def _short(text, limit=120):
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def same_signature(signature, name):
+    """Whether ``signature`` (a string) is the one the assignment fixes for ``name``."""
+    return signature == SIGNATURES[name]
+
+
+def signature_of(function):
+    """The function's signature as a string, without annotations (they change no call)."""
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return "(?)"
+    plain = [p.replace(annotation=inspect.Parameter.empty) for p in signature.parameters.values()]
+    return str(signature.replace(parameters=plain, return_annotation=inspect.Signature.empty))
+
+
+def crash_hint(name, error):
+    """The sentence for an answer of ``name`` that raised ``error`` ("Type: message"), or ''."""
+    kind, _, message = error.partition(": ")
+    if name == "gradient_check_n" and ("tuple" in message or "sequence" in message or "inhomogeneous" in message):
+        return HINTS["unpack_cost"]
+    if kind == "NameError":
+        variable = message.split("'")[1] if message.count("'") >= 2 else ""
+        if variable == "dtheta":
+            return HINTS["stale_dtheta"]
+        if variable in NOTEBOOK_VARIABLES:
+            return HINTS["notebook_values"]
+    if "truth value of an array" in message:
+        return HINTS["not_a_float"]
+    return ""
+
+
+def _where(error, function):
+    """'at line N of your NAME: <code>', on a line of its own, for the innermost line of ``function``
+    in the traceback."""
+    code = getattr(function, "__code__", None)
+    lines = [(frame, lineno) for frame, lineno in traceback.walk_tb(error.__traceback__) if frame.f_code is code]
+    if not lines:
+        return ""
+    frame, lineno = lines[-1]
+    text = linecache.getline(code.co_filename, lineno, frame.f_globals).strip()
+    return f"\n  at line {lineno - code.co_firstlineno + 1} of your {code.co_name}" + (f": {text}" if text else "")
+
+
+def _run(function, name, call, args):
+    """``function(*args)``; what it raised becomes one verdict that says where and, if known, why."""
+    try:
+        return function(*args)
+    except Exception as error:
+        text = f"{type(error).__name__}: {error}"
+        read = _global_names(function)
+        sentence = (crash_hint(name, text) or (HINTS["stale_dtheta"] if "dtheta" in read else "")
+                    or (HINTS["notebook_values"] if read - {"epsilon"} else "")
+                    or "Fix the line this names, run its cell again, then this test.")
+        raise TestFailed(f"{name} failed its test.\n  {call}\n  raised {_short(text, 300)}"
+                         f"{_where(error, function)}\n  {sentence}") from None
+
+
+def _check_signature(function, name):
+    if not callable(function):
+        raise TestFailed(f"{name} failed its test.\n  {name} is {type(function).__name__}, not a function."
+                         f"\n  Run the cell that defines {name}, then this one.")
+    signature = signature_of(function)
+    if not same_signature(signature, name):
+        raise TestFailed(f"{name} failed its test.\n  {name}{signature} should be {name}{SIGNATURES[name]}."
+                         f"\n  {HINTS['signature']}")
+
+
+def _passed():
+    print(f"{GREEN}All tests passed.{RESET}")
+
+
+# ---------------------------------------------------------------- grading each exercise alone
 
 _MISSING = object()
 
@@ -159,7 +366,7 @@ def _known_good_callees(target, **callees):
     test too, and one mistake would cost two exercises. So the test swaps known-good
     versions into the namespace the function looks its names up in (the notebook's, for a
     function defined there), and puts the previous values back in a ``finally``, whatever
-    happens, also when the function raises. The same happens in self-study and in grading.
+    happens, also when the function raises. The same happens in grading.
     """
     namespace = getattr(target, "__globals__", None)
     if not isinstance(namespace, dict):   # not a plain Python function: nothing to swap
@@ -177,53 +384,229 @@ def _known_good_callees(target, **callees):
                 namespace[name] = value
 
 
+class _Counted:
+    """A callee that counts its calls: a function that never calls it computes around it."""
+
+    def __init__(self, function):
+        self.function, self.calls = function, 0
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        return self.function(*args, **kwargs)
+
+
+def _global_names(function):
+    """Names ``function`` (and the comprehensions and functions inside it) reads as globals."""
+    names, codes = set(), [getattr(function, "__code__", None)]
+    while codes:
+        code = codes.pop()
+        if code is None:
+            continue
+        names.update(code.co_names)
+        codes.extend(const for const in code.co_consts if inspect.iscode(const))
+    namespace = getattr(function, "__globals__", {})
+    return {name for name in names & NOTEBOOK_VARIABLES if name in namespace}
+
+
+def _named_mistake(name, results):
+    """The known mistake that reproduces every result of ``results``, or None."""
+    for mistake, values in KNOWN_WRONG[name].items():
+        if all(obtained == value or _close(obtained, value, MISTAKE_RTOL) for obtained, value in zip(results, values)):
+            return mistake
+    return None
+
+
+# ---------------------------------------------------------------- the tests
+
+
+def _simple_test(target, name, expected_of):
+    _check_signature(target, name)
+    for x, theta in SIMPLE_CASES:
+        call = f"{name}(x={x}, theta={theta})"
+        obtained, expected = _run(target, name, call, (x, theta)), expected_of(x, theta)
+        number = as_number(obtained)
+        if number is None:
+            raise TestFailed(f"{name} failed its test.\n  {not_a_number(call, obtained)}\n  {HINTS[name]}")
+        if number != expected:
+            _fail(name, call, expected, obtained, HINTS[name])
+        print(f"{call}: expected {expected}, obtained {_shown(obtained)}")
+    _passed()
+
+
 def forward_propagation_test(target):
     """Exercise 1: J = theta * x."""
-    _check("forward_propagation", "forward_propagation(x=2, theta=4)", target(2, 4), EXPECTED["forward_propagation"])
-    _passed()
+    _simple_test(target, "forward_propagation", _linear_cost)
 
 
 def backward_propagation_test(target):
     """Exercise 2: dJ/dtheta = x."""
-    _check("backward_propagation", "backward_propagation(x=2, theta=4)", target(2, 4), EXPECTED["backward_propagation"])
-    _passed()
+    _simple_test(target, "backward_propagation", _linear_cost_derivative)
+
+
+def _callee_notes(target, name, callees):
+    """Notes on the student's own callees of ``target`` that are wrong (they do not fail this test)."""
+    namespace = getattr(target, "__globals__", {})
+    for callee, right in callees.items():
+        function = namespace.get(callee)
+        try:
+            ok = callable(function) and all(as_number(function(x, theta)) == right(x, theta)
+                                            for x, theta in SIMPLE_CASES)
+        except Exception:
+            ok = False
+        if not ok:
+            print(CALLEE_NOTE.format(callee=callee, name=name))
 
 
 def gradient_check_test(target):
     """Exercise 3: relative difference between backprop and the centered estimate, 1-D.
 
-    ``target`` runs with known-good forward_propagation and backward_propagation (the
-    notebook's linear model), so only gradient_check itself is tested here.
+    ``target`` runs with known-good forward_propagation and backward_propagation, on the
+    notebook's model and on a second one, so only gradient_check itself is tested here.
     """
-    with _known_good_callees(target, forward_propagation=_linear_cost,
-                             backward_propagation=_linear_cost_derivative):
-        obtained = target(2, 4, 1e-7)
-    _check("gradient_check", "gradient_check(x=2, theta=4, epsilon=1e-7)", obtained, EXPECTED["gradient_check"])
+    name = "gradient_check"
+    _check_signature(target, name)
+    _callee_notes(target, name, {"forward_propagation": _linear_cost, "backward_propagation": _linear_cost_derivative})
+    results, failure = [], None
+    for model, x, theta, epsilon, expected in GRADIENT_CHECK_CASES:
+        text, forward, backward = _MODELS[model]
+        call = f"gradient_check(x={x}, theta={theta}, epsilon={epsilon}) on the model {text}"
+        forward, backward = _Counted(forward), _Counted(backward)
+        with _known_good_callees(target, forward_propagation=forward, backward_propagation=backward):
+            obtained = _run(target, name, call, (x, theta, epsilon))
+        number = as_number(obtained, integers=False)
+        if number is None:
+            raise TestFailed(f"{name} failed its test.\n  {not_a_number(call, obtained)}\n  {HINTS['not_a_float']}")
+        results.append(number)
+        right = (0 <= number < THRESHOLD) if expected is None else _close(number, expected)
+        shown = f"below {THRESHOLD:g}" if expected is None else repr(expected)
+        if not right and failure is None:
+            failure = (call, shown, obtained, forward.calls, backward.calls, (x, theta, epsilon, model))
+        elif failure is None:
+            print(f"{call}: expected {shown}, obtained {_shown(obtained)}")
+    if failure:
+        call, shown, obtained, forward_calls, backward_calls, case = failure
+        sentence = _gradient_check_hint(target, results, obtained, forward_calls, backward_calls, case)
+        _fail(name, call, shown, obtained, sentence)
     _passed()
+
+
+def _gradient_check_hint(target, results, obtained, forward_calls, backward_calls, case):
+    """The sentence for a wrong gradient_check: from its results, what it calls and what it reads."""
+    read = _global_names(target)
+    if "dtheta" in read:
+        return HINTS["stale_dtheta"]
+    if not 0 <= obtained <= 1:
+        return HINTS["no_norm"]
+    mistake = _named_mistake("gradient_check", results) if len(results) == len(GRADIENT_CHECK_CASES) else None
+    if mistake:
+        return HINTS[mistake]
+    if len(set(results)) == 1:
+        return HINTS["hard_coded"]
+    if forward_calls == 0 or backward_calls == 0:
+        return HINTS["inline_model"]
+    if read - {"epsilon"}:
+        return HINTS["notebook_values"]
+    x, theta, epsilon, _ = case
+    probes = {"ignores_epsilon": ((x, theta, epsilon), (x, theta, epsilon * 10)),
+              "notebook_values": ((x, theta, epsilon), (2, 4, epsilon))}
+    for mistake, (one, other) in probes.items():
+        if one != other and _same_result(target, one, other):
+            return HINTS[mistake]
+    return HINTS["unknown"]
+
+
+def _same_result(target, one, other):
+    """Whether gradient_check gives the same result on the cubic model for arguments ``one``
+    and ``other`` (it never does when it uses all its arguments)."""
+    _, forward, backward = _MODELS["cubic"]
+    results = []
+    for args in (one, other):
+        with _known_good_callees(target, forward_propagation=forward, backward_propagation=backward):
+            try:
+                results.append(as_number(target(*args)))
+            except Exception:
+                return False
+    return results[0] is not None and results[0] == results[1]
 
 
 def gradient_check_n_test(target):
-    """Exercise 4: the same check for the 3-layer network with the planted bugs.
+    """Exercise 4: the same check for the 3-layer network, on the notebook's test case and a second network.
 
-    The gradients are those of the *provided* backward_propagation_n, so this
-    test gives the same verdict before and after you fix the bugs. ``target`` runs
-    with a known-good forward_propagation_n and the gc_utils conversions, so only
-    gradient_check_n itself is tested here.
+    On the notebook's test case the gradients are those of the *provided*
+    backward_propagation_n, so this test gives the same verdict before and after you fix
+    the bugs. ``target`` runs with a known-good forward_propagation_n and the gc_utils
+    conversions, so only gradient_check_n itself is tested here.
     """
-    x, y, parameters = gradient_check_n_test_case()
-    gradients = buggy_gradients_test_case()
-    before = {name: value.copy() for name, value in parameters.items()}
-    with _known_good_callees(target, forward_propagation_n=_gc_utils.reference_forward_propagation_n,
-                             dictionary_to_vector=_gc_utils.dictionary_to_vector,
-                             vector_to_dictionary=_gc_utils.vector_to_dictionary,
-                             gradients_to_vector=_gc_utils.gradients_to_vector):
-        obtained = target(parameters, gradients, x, y, 1e-7)
-    _check("gradient_check_n",
-           "gradient_check_n(parameters, gradients, X, Y, epsilon=1e-7) on the test case",
-           obtained, EXPECTED["gradient_check_n"], rtol=RTOL_N)
-    for name, value in before.items():
-        if not np.array_equal(parameters[name], value):
-            raise AssertionError(
-                f"gradient_check_n changed parameters[{name!r}]; "
-                "perturb a copy of the parameter vector, never the original.")
+    name = "gradient_check_n"
+    _check_signature(target, name)
+    results, failure = [], None
+    for network, gradients_label, epsilon, expected in GRADIENT_CHECK_N_CASES:
+        X, Y, parameters, gradients = _gradient_check_n_inputs(network, gradients_label)
+        call = f"gradient_check_n(parameters, gradients, X, Y, epsilon={epsilon}) on " \
+               f"{_NETWORKS[network, gradients_label]}"
+        obtained = _run_network_case(target, call, (parameters, gradients, X, Y, epsilon))
+        number = as_number(obtained, integers=False)
+        if number is None:
+            raise TestFailed(f"{name} failed its test.\n  {not_a_number(call, obtained)}\n  {HINTS['not_a_float']}")
+        results.append(number)
+        if not _close(number, expected) and failure is None:
+            failure = (call, expected, obtained, (parameters, gradients, X, Y, epsilon))
+        elif failure is None:
+            print(f"{call}: expected {expected!r}, obtained {_shown(obtained)}")
+    if failure:
+        call, expected, obtained, args = failure
+        _fail(name, call, repr(expected), obtained, _gradient_check_n_hint(target, results, obtained, args))
     _passed()
+
+
+def _network_callees():
+    """What gradient_check_n calls, known good: the given network and the gc_utils conversions."""
+    return {"forward_propagation_n": _gc_utils.reference_forward_propagation_n,
+            "dictionary_to_vector": _gc_utils.dictionary_to_vector,
+            "vector_to_dictionary": _gc_utils.vector_to_dictionary,
+            "gradients_to_vector": _gc_utils.gradients_to_vector}
+
+
+def _run_network_case(target, call, args):
+    """gradient_check_n on one case, with known-good callees; its arguments must come back unchanged."""
+    parameters, gradients = args[0], args[1]
+    before = {key: value.copy() for key, value in {**parameters, **gradients}.items()}
+    with _known_good_callees(target, **_network_callees()):
+        obtained = _run(target, "gradient_check_n", call, args)
+    for key, value in before.items():
+        now = parameters.get(key, gradients.get(key))
+        if not (isinstance(now, np.ndarray) and np.array_equal(now, value)):
+            which = "parameters" if key in parameters else "gradients"
+            raise TestFailed(f"gradient_check_n failed its test.\n  {call} changed {which}[{key!r}]."
+                             f"\n  {HINTS['changed_parameters']}")
+    return obtained
+
+
+def _gradient_check_n_hint(target, results, obtained, args):
+    """The sentence for a wrong gradient_check_n."""
+    read = _global_names(target)
+    if not 0 <= obtained <= 1:
+        return HINTS["no_norm"]
+    mistake = _named_mistake("gradient_check_n", results) if len(results) == len(GRADIENT_CHECK_N_CASES) else None
+    if mistake:
+        return HINTS[mistake]
+    if read - {"epsilon", "gradients"}:
+        return HINTS["notebook_values"]
+    if len(set(results)) == 1:
+        return HINTS["hard_coded"]
+    parameters, gradients, X, Y, epsilon = args
+    other_gradients = {key: -value for key, value in gradients.items()}
+    probes = {"ignores_epsilon": (parameters, gradients, X, Y, epsilon * 10),
+              "ignores_gradients": (parameters, other_gradients, X, Y, epsilon)}
+    notebook_X, notebook_Y, notebook_parameters = _cases.gradient_check_n_test_case()
+    if X.shape != notebook_X.shape:
+        probes["notebook_values"] = (notebook_parameters, gradients, notebook_X, notebook_Y, epsilon)
+    for mistake, probe in probes.items():
+        try:
+            with _known_good_callees(target, **_network_callees()):
+                again = target(*probe)
+        except Exception:
+            continue
+        if as_number(again) is not None and math.isclose(again, obtained, rel_tol=1e-12):
+            return HINTS[mistake]
+    return HINTS["notebook_values"] if "gradients" in read else HINTS["unknown"]
