@@ -43,6 +43,7 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT)]      # the tests' plumbing and t
 os.environ.pop("NBGRADER_EXECUTION", None)
 
 import gc_epsilon  # noqa: E402
+import gc_explorer  # noqa: E402
 from browser import chromium_page, jupyter_lab, open_notebook, run_all_cells  # noqa: E402
 from course import read_notebook  # noqa: E402
 
@@ -218,7 +219,7 @@ def toggle_clicks(page, box, index, network):
             for precision in gc_epsilon.PRECISIONS:
                 clicks = [("method", method), ("precision", precision)]
                 if network:
-                    clicks += [("backprop", "fixed"), ("backprop", "buggy")]
+                    clicks += [("backprop", gc_explorer.REFERENCE), ("backprop", gc_explorer.YOURS)]
                 for name, value in clicks:
                     if setting[name] == value:
                         continue            # clicking the active button changes nothing

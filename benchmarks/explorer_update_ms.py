@@ -60,7 +60,7 @@ def main():
                 for precision in gc_epsilon.PRECISIONS:
                     changes = [(explorer.method, method), (explorer.precision, precision)]
                     if name == "network":
-                        changes += [(explorer.backprop, b) for b in ("fixed", "buggy")]
+                        changes += [(explorer.backprop, b) for b in (gc_explorer.REFERENCE, gc_explorer.YOURS)]
                     toggles += timed(explorer, changes)
         report(name, moves, toggles)
 

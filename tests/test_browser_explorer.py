@@ -151,11 +151,16 @@ def test_explorers_render_and_follow_the_controls(tmp_path):
                    "network readout, buggy backprop, epsilon = 1e-5")
         assert flagged_blocks(network) == {"W2", "b1"}
         snapshot(network, "explorer-network-buggy")
-        click_option(network, "fixed")
+        click_option(network, "correct reference")
         wait_until(lambda: shown_check(network),
                    expected_check(numerics.network_line(), 1e-5, "centered", "float64"),
                    "network readout, fixed backprop")
         assert flagged_blocks(network) == set()
         snapshot(network, "explorer-network-fixed")
+
+        # The kink explorer asks about correct gradients, so it opens on them.
+        kink = explorers.nth(expected_ids.index("lab-kink"))
+        active = kink.locator(".widget-toggle-buttons").nth(1).locator("button.mod-active")
+        assert active.inner_text().strip() == "correct reference"
 
         assert_no_widget_errors(page)
