@@ -136,14 +136,24 @@ def test_annotations_do_not_change_a_signature():
     public_tests.forward_propagation_test(forward_propagation)
 
 
-def test_a_wrong_callee_is_noted_but_does_not_fail_the_check(solved, capsys):
-    namespace = dict(solved)
-    exec("def forward_propagation(x, theta):\n    return theta + x\n", namespace)
+def test_a_failed_callee_test_is_noted_and_its_callee_never_called(solved, capsys):
+    """The note comes from the callee's own test, not from calling the callee: one that hangs or
+    kills the kernel must not take gradient_check's points too."""
+    def forward_propagation(x, theta):
+        raise AssertionError("never called by the test of gradient_check")
+    with pytest.raises(public_tests.TestFailed):
+        public_tests.forward_propagation_test(lambda x, theta: theta + x)
+    public_tests.backward_propagation_test(solved["backward_propagation"])
+    namespace = dict(solved, forward_propagation=forward_propagation)
     exec(solution_code("gradient_check"), namespace)
     public_tests.gradient_check_test(namespace["gradient_check"])
     out = capsys.readouterr().out
-    assert "Note: your forward_propagation is not right yet" in out and "fix forward_propagation too" in out
+    assert "Note: the test of forward_propagation above failed" in out and "fix forward_propagation too" in out
+    assert "Note: the test of backward_propagation" not in out
     assert "All tests passed." in out
+    public_tests.forward_propagation_test(solved["forward_propagation"])
+    public_tests.gradient_check_test(namespace["gradient_check"])
+    assert "Note:" not in capsys.readouterr().out
 
 
 # ---------------------------------------------------------------- each exercise graded alone

@@ -20,6 +20,11 @@ one direction d (in all 47 parameters, or in one block such as W2): the estimate
 slope of t -> J(theta + t * d), two forward passes, compared with backprop's gradient
 dotted with d. That shows everything about epsilon, and which block is wrong, without ever
 building the per-entry estimate the exercise asks for.
+
+Why a verdict has three values: a difference above the threshold can be the gradient's
+fault or the step's (rounding, truncation, a ReLU kink within epsilon). ``judge`` measures how
+far the step alone can move the estimate, from the estimate's own behaviour; only a
+difference far beyond that blames the gradient ("disagrees"), one within it is "unsure".
 """
 
 from dataclasses import dataclass
@@ -141,15 +146,35 @@ class Sweep:
     optimum: Optional[float]
     best: float
 
+    @property
+    def exact(self):
+        """Where the estimate equals backprop's slope exactly (a difference of 0)."""
+        return self.differences == 0
+
+    @property
+    def shown(self):
+        """The differences as a log axis can draw them (see ``loggable``)."""
+        return loggable(self.differences)
+
+
+def loggable(values):
+    """``values`` with every exact 0 (or negative) as NaN, which a plot leaves out as a gap.
+
+    log 0 is minus infinity: matplotlib clips it to the bottom of the axis and draws a
+    spike down to it, as if the error had plunged there, when it simply vanished.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    return np.where(values > 0, values, np.nan)
+
 
 def sweep(line, method="centered", precision="float64", epsilons=EPSILONS):
     """Check ``line`` at every epsilon, and model the curve with its two asymptotes."""
     epsilons = np.asarray(epsilons, dtype=np.float64)
     differences = np.array([check(line, e, method, precision).difference for e in epsilons])
     truncation, roundoff, optimum = _error_model(line, method, precision, epsilons)
-    # A zero difference cannot be drawn on a log axis; it is below any floor anyway.
-    shown = np.where(differences > 0, differences, np.nan)
-    best = float(epsilons[np.nanargmin(shown)]) if np.any(differences > 0) else float(epsilons[-1])
+    # The lowest difference that can be drawn: an exact 0 is below any floor, and off the plot.
+    shown = loggable(differences)
+    best = float(epsilons[np.nanargmin(shown)]) if np.any(np.isfinite(shown)) else float(epsilons[-1])
     return Sweep(method, precision, epsilons, differences, truncation, roundoff, optimum, best)
 
 
@@ -246,6 +271,15 @@ def network_case(kink=False):
 def network_cost(parameters, X, Y):
     """The logistic cost of the notebook's forward_propagation_n, and its cache.
 
+    The same function, evaluated without cancellation. The notebook takes log(1 - A3),
+    and on its third example A3 = 0.9989: 1 - A3 loses three of its sixteen digits, so
+    the J it returns is off by a few 1e-14, a hundred times the rounding of J itself.
+    A difference quotient divides that by 2 epsilon: at epsilon = 1e-7 it alone pushes the
+    blocks with small gradients (b1, b2, b3) above the threshold, and the explorer would
+    show the error of one line of the cost instead of the step's. Here
+    -log(A3) = softplus(-Z3) and -log(1 - A3) = softplus(Z3), which subtract nothing.
+    (The cache, and so every gradient, is the notebook's.)
+
     Written for any dtype, complex included (for the complex step): the ReLU keeps
     z where its real part is positive instead of taking a maximum.
     """
@@ -260,10 +294,22 @@ def network_cost(parameters, X, Y):
     A2 = np.where(Z2.real > 0, Z2, 0).astype(dtype)
     Z3 = W3 @ A2 + b3
     A3 = dtype(1) / (dtype(1) + np.exp(-Z3))
-    log_probs = -np.log(A3) * Y - np.log(dtype(1) - A3) * (dtype(1) - Y)
-    cost = dtype(1) / dtype(m) * np.sum(log_probs)
+    log_probs = _softplus(-Z3) * Y + _softplus(Z3) * (dtype(1) - Y)
+    cost = np.sum(log_probs) / dtype(m)
     cache = (Z1, A1, W1, b1, Z2, A2, W2, b2, Z3, A3, W3, b3)
     return cost, cache
+
+
+def _softplus(z):
+    """log(1 + exp(z)) without overflow or cancellation, for real and complex z.
+
+    For Re z > 0 it is z + log1p(exp(-z)), else log1p(exp(z)): exp never sees a positive
+    real part, and log1p keeps every digit of a small argument. Each branch is analytic,
+    so the complex step goes through.
+    """
+    dtype = z.dtype.type
+    ahead = z.real > 0
+    return np.where(ahead, z, dtype(0)) + np.log1p(np.exp(np.where(ahead, -z, z)))
 
 
 def reference_backprop(X, Y, cache):
@@ -357,32 +403,103 @@ def _claimed_gradient(backprop, point, X, Y, precision):
     return gradients_to_vector(backprop(X.astype(real), np.asarray(Y).astype(real), cache)).ravel()
 
 
-#: A block "disagrees" only when its difference is this many times the spread of its own
-#: estimate between epsilon and 2 epsilon; below that, the estimate is too unsteady to say.
+#: A check "disagrees" only when its difference is this many times what the step alone can
+#: explain (its uncertainty); between the threshold and that, it is "unsure".
 STEADY = 10
 
 
 @dataclass(frozen=True)
-class BlockCheck:
-    """One parameter block's check: a directional estimate against backprop's.
+class Judgement:
+    """A check, and how much of its difference the step alone can explain.
 
-    ``spread`` is how much the estimate itself moves between epsilon and 2 epsilon, as a
-    relative difference: rounding and truncation move it, a wrong gradient does not. So
-    a difference far above the spread is the gradient's fault, and one within it is the
-    step's.
+    ``uncertainty`` is in the units of the difference (formula (2)): how far rounding,
+    truncation or a kink within epsilon can move the estimate, whatever the gradient
+    (see ``judge``).
     """
 
-    block: str
-    size: int
     check: Check
-    spread: float
+    uncertainty: float
 
     @property
     def verdict(self):
-        """"agrees", "disagrees", or "unsure" (above the threshold, but within the estimate's own spread)."""
+        """"agrees", "disagrees" (the gradient is to blame) or "unsure" (the step may be).
+
+        Below the threshold a gradient agrees, as in the notebook. Above it, the gradient
+        is blamed only when the difference is far beyond what the step can explain, or
+        when backprop's own value is not a number (no step is to blame for that).
+        """
         if self.check.passed:
             return "agrees"
-        return "disagrees" if self.check.difference > STEADY * self.spread else "unsure"
+        if not np.isfinite(self.check.grad) or self.check.difference > STEADY * self.uncertainty:
+            return "disagrees"
+        return "unsure"
+
+
+def judge(line, epsilon, method="centered", precision="float64"):
+    """Check ``line`` at ``epsilon`` (see ``check``) and measure the step's own error (see ``Judgement``)."""
+    result = check(line, epsilon, method, precision)
+    scale = abs(result.grad) + abs(result.gradapprox)
+    error = step_error(line, epsilon, method, precision, result.gradapprox)
+    return Judgement(result, error / scale if scale else 0.0)
+
+
+def step_error(line, epsilon, method="centered", precision="float64", gradapprox=None):
+    """How far the estimate at ``epsilon`` can be from the true slope whatever the gradient, in slope units.
+
+    The largest of three signs, each measured on the cost itself, never on backprop
+    (which may be the thing that is wrong):
+    - drift: how much the estimate moves from epsilon to 2 epsilon. Truncation grows with
+      the step and rounding changes at random, so both move it; a wrong gradient does not.
+    - resolution: the spacing of floating-point numbers near J over the width of the
+      difference (see ``_resolution``). Drift can be zero by luck, resolution cannot:
+      when theta + epsilon rounds back to theta (float32 at 1e-7), the estimate is 0 at
+      epsilon and at 2 epsilon, and says nothing.
+    - bend: how much the two one-sided slopes at theta differ (see ``_bend``): about
+      J'' epsilon on a smooth cost, the whole jump in slope across a ReLU kink.
+    """
+    if gradapprox is None:
+        gradapprox = estimate(line, epsilon, method, precision)
+    drift = abs(estimate(line, 2 * epsilon, method, precision) - gradapprox)
+    resolution = _resolution(line, epsilon, method, precision, gradapprox)
+    bend = _bend(line, epsilon, precision) if method != "complex-step" else 0.0
+    return max(drift, resolution, bend)
+
+
+def _resolution(line, epsilon, method, precision, gradapprox):
+    """The finest slope a difference quotient can tell apart at this step.
+
+    J(theta + epsilon) and J(theta - epsilon) are numbers of the given precision, at least
+    one spacing apart unless equal, so their quotient moves in steps of spacing(J) / (2
+    epsilon) (forward: over epsilon). The complex step subtracts nothing: its estimate is
+    as fine as the spacing of its own value.
+    """
+    real = _real(precision)
+    if method == "complex-step":
+        return float(np.spacing(real(abs(gradapprox))))
+    width = float(real(epsilon)) * (2 if method == "centered" else 1)
+    return float(np.spacing(abs(line.at(0, real)))) / width
+
+
+def _bend(line, epsilon, precision):
+    """|forward slope - backward slope| at theta, over the step epsilon.
+
+    On a smooth cost they differ by about J'' epsilon (plus rounding). When a ReLU kink lies
+    within epsilon, they differ by the jump in slope however small epsilon is, and the
+    centered difference averages the two sides instead of measuring either. The J values
+    are subtracted in float64, where the difference of two float32 numbers is exact.
+    """
+    real = _real(precision)
+    step = real(epsilon)
+    ahead, here, behind = (float(line.at(t, real)) for t in (step, 0, -step))
+    return abs((ahead - here) - (here - behind)) / float(step)
+
+
+@dataclass(frozen=True)
+class BlockCheck(Judgement):
+    """The judgement of one parameter block, checked along a direction in that block only."""
+
+    block: str
+    size: int
 
 
 def block_lines(backprop=reference_backprop, kink=False, seed=0):
@@ -392,20 +509,18 @@ def block_lines(backprop=reference_backprop, kink=False, seed=0):
 
 def block_breakdown(backprop=reference_backprop, epsilon=1e-7, method="centered",
                     precision="float64", kink=False, seed=0, lines=None):
-    """Check each of W1, b1, W2, b2, W3, b3 along its own direction.
+    """Judge each of W1, b1, W2, b2, W3, b3 along its own direction (see ``judge``).
 
-    Four forward passes per block (at epsilon and at 2 epsilon): enough to say which
-    gradients disagree and by how much, without building the per-entry estimate of
-    exercise 4. ``lines``, from ``block_lines``, saves building the lines again when only
-    epsilon, method or precision change (the explorer keeps them).
+    A handful of forward passes per block (at 0, plus and minus epsilon, and 2 epsilon):
+    enough to say which gradients disagree and by how much, without building the
+    per-entry estimate of exercise 4. ``lines``, from ``block_lines``, saves building the
+    lines again when only epsilon, method or precision change (the explorer keeps them).
     """
     lines = lines if lines is not None else block_lines(backprop, kink, seed)
     results = []
     for block, line in lines.items():
-        result = check(line, epsilon, method, precision)
-        spread = relative_difference(result.gradapprox, estimate(line, 2 * epsilon, method, precision))
-        results.append(BlockCheck(block, int(np.prod(DEFAULT_SHAPES[block])),
-                                  result, spread))
+        judged = judge(line, epsilon, method, precision)
+        results.append(BlockCheck(judged.check, judged.uncertainty, block, int(np.prod(DEFAULT_SHAPES[block]))))
     return results
 
 

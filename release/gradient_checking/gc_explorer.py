@@ -24,7 +24,11 @@ import gc_epsilon as numerics
 
 #: Model name shown on the toggle -> what it checks.
 MODELS = ("1-D: J = θ·x", "1-D: J = x·sin θ", "network", "network, ReLU kink")
-BACKPROPS = ("buggy", "fixed")
+#: The backprop toggle, named for what each choice is: the function the notebook passes in
+#: (the student's own: buggy as given, correct once they fix it, whatever they did to it)
+#: and gc_epsilon's known-correct one.
+YOURS, REFERENCE = "your backward_propagation_n", "correct reference"
+BACKPROPS = (YOURS, REFERENCE)
 #: Where the slider starts: the notebook's epsilon.
 DEFAULT_EPSILON = 1e-7
 _ONE_D = {"1-D: J = θ·x": "linear", "1-D: J = x·sin θ": "sine"}
@@ -36,8 +40,9 @@ def explore_epsilon(model=MODELS[0], backprop=None, gradient_check=None, gradien
     """Show an explorer (or, under nbgrader, print a static summary and return None).
 
     model -- one of MODELS, the one selected first
-    backprop -- the notebook's backward_propagation_n, used for "buggy"; without it only
-                "fixed" (the correct backpropagation of gc_epsilon) is offered
+    backprop -- the notebook's backward_propagation_n, offered as YOURS beside REFERENCE (the
+                correct backpropagation of gc_epsilon); without it only REFERENCE is offered.
+                The explorer opens on it, except on the kink (see ``_first_choice``).
     gradient_check, gradient_check_n -- the student's own functions: the readout also
                 shows what they return at the chosen epsilon, where that is comparable
     """
@@ -49,8 +54,8 @@ def explore_epsilon(model=MODELS[0], backprop=None, gradient_check=None, gradien
 
 def static_summary(model=MODELS[0], backprop=None):
     """A few lines of text with the gist of the explorer, for runs without a front end."""
-    choice = "buggy" if backprop is not None else "fixed"
-    which = "" if model in _ONE_D else f", {choice} backprop"
+    choice = _first_choice(model, backprop)
+    which = "" if model in _ONE_D else f", {choice}"
     lines = [f"Epsilon explorer, static summary for {model}{which} (open the notebook in JupyterLab "
              "for the interactive version):"]
     try:
@@ -76,8 +81,17 @@ def _line(model, backprop, choice):
 
 
 def _backprop_for(choice, backprop):
-    """The backprop under test: the notebook's for "buggy" (when given), else the reference."""
-    return backprop if choice == "buggy" and backprop is not None else numerics.reference_backprop
+    """The backprop under test: the notebook's for YOURS (when given), else the reference."""
+    return backprop if choice == YOURS and backprop is not None else numerics.reference_backprop
+
+
+def _first_choice(model, backprop):
+    """The backprop an explorer opens on: the student's own when given, since checking it is the point.
+
+    Except on the kink: its question is what a kink does to the check of *correct*
+    gradients, and a bug would hide the answer, so it opens on the reference.
+    """
+    return YOURS if backprop is not None and not model.endswith("kink") else REFERENCE
 
 
 class Explorer:
@@ -109,7 +123,8 @@ class Explorer:
         self.precision = widgets.ToggleButtons(options=numerics.PRECISIONS, description="precision")
         self.model = widgets.ToggleButtons(options=MODELS, value=model, description="model")
         self.backprop = widgets.ToggleButtons(
-            options=BACKPROPS if backprop is not None else BACKPROPS[1:], description="backprop")
+            options=BACKPROPS if backprop is not None else (REFERENCE,),
+            value=_first_choice(model, backprop), description="backprop")
         for toggle in (self.method, self.precision, self.model, self.backprop):
             toggle.style.button_width = "auto"
         self.plot = widgets.Image(format="png", layout=widgets.Layout(width="640px"))
@@ -136,7 +151,7 @@ class Explorer:
     # --- what is shown --------------------------------------------------------------
 
     def _chosen_backprop(self):
-        """The backprop under test: the notebook's ("buggy") or gc_epsilon's reference ("fixed")."""
+        """The backprop under test: the notebook's (YOURS) or gc_epsilon's (REFERENCE)."""
         return _backprop_for(self.backprop.value, self._backprop)
 
     def _cached(self, what, make):
@@ -156,7 +171,8 @@ class Explorer:
         return self._sweeps[key]
 
     def current_check(self):
-        return numerics.check(self.current_line(), self.epsilon.value, self.method.value,
+        """The check at the chosen epsilon, judged (see gc_epsilon.judge)."""
+        return numerics.judge(self.current_line(), self.epsilon.value, self.method.value,
                               self.precision.value)
 
     # --- updates --------------------------------------------------------------------
@@ -185,21 +201,22 @@ class Explorer:
         """The notebook's backward_propagation_n (say, half edited) failed: say so in the readout."""
         self.readout.value = (f"<p class='gc-verdict' style='color:#cf222e'>The backpropagation under test "
                               f"raised {html.escape(type(error).__name__)}: {html.escape(str(error))}. "
-                              "Fix it and run the cell again, or choose the fixed backprop.</p>")
+                              f"Fix it and run the cell again, or choose the {REFERENCE}.</p>")
         self.breakdown.value = ""
 
-    def _show(self, result, started):
-        self.plot.value = self._figure.draw_marker(result)
+    def _show(self, judged, started):
+        result = judged.check
+        self.plot.value = self._figure.draw_marker(result, _VERDICT_COLORS[judged.verdict])
         self.caption.value = (f"<small>marker at ε = {result.epsilon:.3e}, "
                               f"difference = {result.difference:.3e}</small>")
-        self.readout.value = self._readout_html(result)
+        self.readout.value = self._readout_html(judged)
         self.breakdown.value = self._breakdown_html() if self.model.value not in _ONE_D else ""
         self.update_ms.append((time.perf_counter() - started) * 1e3)
 
-    def _readout_html(self, result):
-        verdict = ("passes: the gradient agrees" if result.passed
-                   else "fails: the gradient disagrees (or ε is badly chosen)")
-        color = "#1a7f37" if result.passed else "#cf222e"
+    def _readout_html(self, judged):
+        result = judged.check
+        verdict = _VERDICT_WORDS[judged.verdict]
+        color = _VERDICT_COLORS[judged.verdict]
         rows = [("ε", f"{result.epsilon:.3e}"), ("gradapprox", f"{result.gradapprox:.12g}"),
                 ("grad", f"{result.grad:.12g}"), ("difference", f"{result.difference:.3e}")]
         rows += self._student_rows()
@@ -245,13 +262,23 @@ class Explorer:
                 f"</code></td><td><div style='background:{color};height:10px;width:{width}px'></div></td>"
                 f"<td class='gc-block-verdict' style='color:{color}'>{item.verdict}</td></tr>")
         return ("<p><b>Which gradients disagree?</b> One check per parameter block, along a direction "
-                "in that block only. <i>unsure</i>: above the threshold, but the estimate itself moves "
-                "that much between ε and 2ε, so the step, not the gradient, may be to blame.</p>"
+                "in that block only. <i>disagrees</i>: the difference is far beyond anything the step "
+                "can cause, so the gradient is wrong. <i>unsure</i>: above the threshold, but within "
+                "what the step alone can cause (the estimate moves that much from ε to 2ε, J is not "
+                "resolved that finely at this ε, or a kink lies within ε), so the step, not the "
+                "gradient, may be to blame.</p>"
                 "<table class='gc-breakdown'><tr><th>gradient</th><th>entries</th><th>difference</th>"
                 "<th></th><th></th></tr>" + "".join(rows) + "</table>")
 
 
 _VERDICT_COLORS = {"agrees": "#1a7f37", "disagrees": "#cf222e", "unsure": "#6e7781"}
+#: What the readout says for each verdict of gc_epsilon.Judgement.
+_VERDICT_WORDS = {
+    "agrees": "passes: the gradient agrees",
+    "disagrees": "fails: the gradient disagrees, by far more than the step can explain",
+    "unsure": "fails, but the step may be to blame: at this ε the estimate itself is that unsteady "
+              "(rounding, truncation or a kink) that it cannot tell a wrong gradient from a right one",
+}
 
 
 def _call_student(function, *args):
@@ -279,16 +306,19 @@ def _css(name):
 class _Figure:
     """The error plot, rendered to PNG.
 
-    Axes, labels, grid, legend and threshold are drawn once (the frame). A change of
-    setting draws only the curve and its asymptotes over the frame; a change of epsilon
-    draws only the marker over that (blitting). Every data artist is "animated", so the
-    full draw of the frame leaves it out.
+    Axes, labels, grid and threshold are drawn once (the frame). A change of setting draws
+    only the curve, its asymptotes and a legend of what is drawn over the frame; a change of
+    epsilon draws only the marker over that (blitting). Every data artist is "animated", so
+    the full draw of the frame leaves it out.
+
+    The legend is drawn with the curve, not with the frame, because what is drawn changes:
+    the linear model has no truncation line, the complex step no round-off line, a kink no
+    optimum. A legend fixed in the frame would list lines that are not there.
     """
 
     def __init__(self):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
-        from matplotlib.lines import Line2D
 
         self.figure = Figure(figsize=(6.4, 3.4), dpi=100)
         self.canvas = FigureCanvasAgg(self.figure)
@@ -301,44 +331,74 @@ class _Figure:
         ax.set_xlabel("ε")
         ax.set_ylabel("relative difference")
         ax.grid(True, which="major", lw=0.3)
-        ax.axhline(numerics.THRESHOLD, color="#cf222e", lw=1)
+        self.threshold = ax.axhline(numerics.THRESHOLD, color="#cf222e", lw=1,
+                                    label=f"threshold {numerics.THRESHOLD:.0e}")
         styles = {
             "difference": dict(ls="-", marker="o", ms=3, lw=1.2, color="#0969da"),
             "truncation": dict(ls="--", lw=1, color="#8250df"),
             "round-off": dict(ls="--", lw=1, color="#bc4c00"),
             "optimum": dict(ls=":", lw=1, color="#6e7781"),
         }
-        self.lines = {name: ax.plot([], [], animated=True, **style)[0] for name, style in styles.items()}
+        self.lines = {name: ax.plot([], [], animated=True, label=name, **style)[0]
+                      for name, style in styles.items()}
         self.lines["optimum"].set_transform(ax.get_xaxis_transform())
-        handles = [Line2D([], [], **style) for style in styles.values()]
-        handles.append(Line2D([], [], color="#cf222e", lw=1))
-        ax.legend(handles, list(styles) + ["threshold 2e-7"], loc="lower left", fontsize=7, ncol=3)
         self.title = ax.set_title("", fontsize=10, animated=True)
-        self.marker = ax.plot([], [], "o", ms=9, mfc="none", mew=2, animated=True)[0]
+        # Labels that start with "_" stay out of legends (matplotlib's rule): the caption
+        # under the plot says where the marker is.
+        self.marker = ax.plot([], [], "o", ms=9, mfc="none", mew=2, animated=True, label="_marker")[0]
+        self._legends = {}
         self.canvas.draw()
         self._frame = self.canvas.copy_from_bbox(self.figure.bbox)
         self._with_curve = self._frame
 
     def draw_curve(self, curve, label):
         self.canvas.restore_region(self._frame)
-        shown = np.where(curve.differences > 0, curve.differences, np.nan)
-        self.lines["difference"].set_data(curve.epsilons, shown)
+        self.lines["difference"].set_data(curve.epsilons, curve.shown)
+        exact = int(np.count_nonzero(curve.exact))
+        self.lines["difference"].set_label(
+            "difference" + (f" ({exact} of {curve.epsilons.size} exactly 0: not drawn)" if exact else ""))
         for name, values in (("truncation", curve.truncation), ("round-off", curve.roundoff)):
             self.lines[name].set_data(*((curve.epsilons, values) if values is not None else ([], [])))
         optimum = [curve.optimum] * 2 if curve.optimum is not None else []
         self.lines["optimum"].set_data(optimum, [0, 1] if optimum else [])
         self.title.set_text(f"{label}: {curve.method}, {curve.precision}"
-                            + (f"; optimum ε ≈ {curve.optimum:.0e}" if curve.optimum else ""))
+                            + (f"; optimum ε ≈ {curve.optimum:.0e}" if curve.optimum else "")
+                            + ("; exactly 0 at every ε (not drawn)" if exact == curve.epsilons.size
+                               else ""))
         for artist in (*self.lines.values(), self.title):
             self.figure.draw_artist(artist)
+        self._draw_legend([*self.drawn_lines(), self.threshold])
         self._with_curve = self.canvas.copy_from_bbox(self.figure.bbox)
 
-    def draw_marker(self, result):
-        """The plot as PNG bytes, with the marker at the chosen epsilon."""
+    def _draw_legend(self, handles):
+        """Draw the legend of ``handles`` over the curve, from a cache of rendered legends.
+
+        Laying out a legend's text takes longer than all the rest of a toggle's drawing, and
+        there are only a few different legends. Each is opaque with square corners, so its
+        pixels, saved the first time, can be pasted over any curve.
+        """
+        key = tuple(handle.get_label() for handle in handles)
+        if key not in self._legends:
+            legend = self.axes.legend(handles=handles, loc="lower left", fontsize=7, ncol=3,
+                                      framealpha=1, fancybox=False)
+            legend.set_animated(True)
+            self.figure.draw_artist(legend)
+            self._legends[key] = (legend, self.canvas.copy_from_bbox(legend.get_window_extent()))
+        legend, pixels = self._legends[key]
+        self.axes.legend_ = legend          # what get_legend() answers: the legend on show
+        self.canvas.restore_region(pixels)
+
+    def drawn_lines(self):
+        """The curve's lines that show something: a line with no finite point draws nothing."""
+        return [line for line in self.lines.values()
+                if np.isfinite(np.asarray(line.get_ydata(), dtype=float)).any()]
+
+    def draw_marker(self, result, color):
+        """The plot as PNG bytes, with the marker (in the verdict's color) at the chosen epsilon."""
         self.canvas.restore_region(self._with_curve)
         y = min(max(result.difference, _Y_RANGE[0]), _Y_RANGE[1])
         self.marker.set_data([result.epsilon], [y])
-        self.marker.set_color("#1a7f37" if result.passed else "#cf222e")
+        self.marker.set_color(color)
         self.axes.draw_artist(self.marker)
         return _png(self.canvas)
 

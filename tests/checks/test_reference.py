@@ -109,3 +109,22 @@ def test_every_drawn_hidden_network_gives_finite_differences():
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=multiprocessing.get_context("spawn")) as pool:
         checked = sum(pool.map(drawn_networks_give_finite_differences, np.array_split(seeds, 10)))
     assert checked == len(seeds) == 1500
+
+
+@pytest.mark.parametrize("seed", [1, 7, 42, 2024, 31337, 987654321])
+def test_no_hidden_case_compares_rounding_noise(seed):
+    """Every hidden figure is at least ten times larger, relatively, than what rounding can move
+    it by (u * |J| / epsilon per estimate), so formulas that round differently agree within RTOL."""
+    unit = np.finfo(float).eps
+    for case in cases.gradient_check_cases(seed):
+        expected = mistakes.gradient_check_1d(cases.cubic_forward, case.backward, case.x, case.theta, case.epsilon)
+        noise = unit * abs(cases.cubic_forward(case.x, case.theta)) / case.epsilon / abs(case.backward(case.x, case.theta))
+        assert expected * verdicts.RTOL > 10 * noise, case
+    network = cases.hidden_network(seed)
+    cost, _ = grader_forward_n(network.X, network.Y, network.parameters)
+    for label, epsilon in cases.GRADIENT_CHECK_N_CASES:
+        gradients = network.gradients[label]
+        expected = mistakes.gradient_check_nd(grader_forward_n, network.parameters, gradients, network.X, network.Y,
+                                              epsilon)
+        noise = unit * cost / epsilon * 47 ** 0.5 / np.linalg.norm(gc_utils.gradients_to_vector(gradients))
+        assert expected * verdicts.RTOL > 10 * noise, (label, epsilon)
