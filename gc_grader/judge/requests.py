@@ -8,6 +8,7 @@ runner resolves inside. The seed, the secret and the checks stay here.
 """
 
 import json
+import sys
 
 import numpy as np
 
@@ -53,4 +54,14 @@ def run_in_process(exercise, codes, seed):
     """The AnswerReport of the answer run here, in this process, as the sandbox would run it
     (for tests and tools only: grading runs it in the sandbox)."""
     request = json.loads(json.dumps(build_request(exercise, codes, seed)))   # as it travels
-    return AnswerReport.from_json(json.dumps(runner.run(request)))
+    # The runner puts stand-ins for the explorers' modules in sys.modules: fine in its own
+    # process, but this one goes on, and may use the real modules afterwards.
+    saved = {name: sys.modules.get(name) for name in EXPLORER_MODULES}
+    try:
+        return AnswerReport.from_json(json.dumps(runner.run(request)))
+    finally:
+        for name, module in saved.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
