@@ -17,8 +17,9 @@ import nbformat
 import pytest
 
 import public_tests
-from course import (ASSIGNMENT, NOTEBOOK, POINTS, ROOT, check_submissions, copy_course, exercise_of, nbgrader,
-                    nbgrader_alongside, points_by_exercise, run_nbgrader, short_timeouts)
+from course import (ASSIGNMENT, NOTEBOOK, POINTS, ROOT, check_submissions, copy_course, nbgrader, nbgrader_alongside,
+                    points_by_exercise, run_nbgrader, short_timeouts)
+from gc_grader.assignment import exercise_of
 from submissions import corpus
 
 pytestmark = pytest.mark.slow
@@ -91,7 +92,8 @@ def test_feedback_names_the_function_and_says_the_likely_mistake_once(graded, su
     text = feedback_text(graded.course_of(submission.student), submission.student)
     assert text.count(hint) == 1, f"{submission.student}: the feedback says {text.count(hint)} times: {hint}"
     assert f"{exercise} failed its test." in text
-    assert "Traceback" not in text and "public_tests.py" not in text
+    # No traceback through the test module (the demo cells may show the student's own).
+    assert "public_tests.py" not in text
 
 
 #: The error names of the outside judge's verdicts (gc_grader.checks.errors): every other error
