@@ -117,6 +117,8 @@ HINTS = {
     "changed_parameters": "Perturb a copy of the parameter vector (np.copy), never the parameters you are given.",
     "signature": "Keep the function's first line as it was given: the tests and the grader call it with these "
                  "arguments, in this order.",
+    "not_answered": "This exercise is not answered yet: write your code in its cell, delete the line "
+                    "raise NotImplementedError(), run the cell, then this test.",
     "unknown": "Compare each step with formulas (1) and (2) above.",
 }
 
@@ -298,6 +300,8 @@ def signature_of(function):
 def crash_hint(name, error):
     """The sentence for an answer of ``name`` that raised ``error`` ("Type: message"), or ''."""
     kind, _, message = error.partition(": ")
+    if kind == "NotImplementedError":
+        return HINTS["not_answered"]
     if name == "gradient_check_n" and ("tuple" in message or "sequence" in message or "inhomogeneous" in message):
         return HINTS["unpack_cost"]
     if kind == "NameError":

@@ -8,7 +8,7 @@ import pytest
 import gc_utils
 import public_tests
 import testCases
-from course import SPEC_FIGURES, answered_namespace, solution_code
+from course import RELEASE_NB, SPEC_FIGURES, answered_namespace, cell_by_grade_id, read_notebook, solution_code
 from gc_grader.assignment import STANDARD_IMPORTS
 from gc_grader.checks import cases, mistakes
 from submissions import corpus
@@ -225,3 +225,14 @@ def test_the_known_good_callees_do_not_reach_the_notebook():
                  "reference_forward_propagation_n", "_linear_cost", "_gc_utils"):
         assert name not in ns, name
     assert public_tests._gc_utils.reference_forward_propagation_n is gc_utils.reference_forward_propagation_n
+
+
+def test_an_unanswered_exercise_is_named_as_such():
+    """The release's answer cell raises NotImplementedError until the student writes the answer."""
+    namespace = {}
+    exec(STANDARD_IMPORTS, namespace)
+    exec(cell_by_grade_id(read_notebook(RELEASE_NB), "gradient_check").source, namespace)
+    with pytest.raises(public_tests.TestFailed) as failure:
+        public_tests.gradient_check_test(namespace["gradient_check"])
+    assert str(failure.value).endswith(public_tests.HINTS["not_answered"])
+    assert "raised NotImplementedError" in str(failure.value)

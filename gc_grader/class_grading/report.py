@@ -42,8 +42,17 @@ def class_scores(gb, assignment):
     return result
 
 
+def reason_of(message):
+    """What a failed test's message says is wrong: for a verdict, the error its call raised, or else
+    its last line (the sentence, which names the mistake and so groups students by it); the one
+    line of any other message."""
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    raised = [line for line in lines if line.startswith("raised ")]
+    return raised[0] if raised else lines[-1] if lines else "failed"
+
+
 def lost_point_reasons(course, assignment, students):
-    """exercise -> Counter of the first line of each failed test's message."""
+    """exercise -> Counter of each failed test's reason (``reason_of``)."""
     reasons = defaultdict(Counter)
     for student in students:
         for path in sorted(course.folder("autograded", assignment, student).glob("*.ipynb")):
@@ -55,7 +64,7 @@ def lost_point_reasons(course, assignment, students):
                 errors = [out for out in cell.get("outputs", []) if out.get("output_type") == "error"]
                 if errors and grade_id(cell):
                     message = (errors[-1].get("evalue") or errors[-1].get("ename") or "failed").strip()
-                    reasons[exercise_of(grade_id(cell)) or grade_id(cell)][message.splitlines()[0][:160]] += 1
+                    reasons[exercise_of(grade_id(cell)) or grade_id(cell)][reason_of(message)[:160]] += 1
     return reasons
 
 

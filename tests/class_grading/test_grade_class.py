@@ -154,6 +154,8 @@ def test_failures_are_listed_with_their_reason(zip_course):
     # Why points were lost, in the hidden tests' own words.
     reasons = summary.split("Why points were lost")[1]
     assert "forward_propagation x" in reasons and "gradient_check x" in reasons
+    # Each reason is a verdict's sentence, which names the mistake, not its common first line.
+    assert "failed its test." not in reasons and "failed a hidden check." not in reasons
 
 
 def test_the_score_distribution_is_a_png_of_the_class(zip_course):
