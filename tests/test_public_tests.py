@@ -236,3 +236,16 @@ def test_an_unanswered_exercise_is_named_as_such():
         public_tests.gradient_check_test(namespace["gradient_check"])
     assert str(failure.value).endswith(public_tests.HINTS["not_answered"])
     assert "raised NotImplementedError" in str(failure.value)
+
+
+@pytest.mark.parametrize("exercise", ["gradient_check", "gradient_check_n"])
+def test_the_given_verdict_block_says_an_array_is_not_a_difference(solved, capsys, exercise):
+    """An answer without norms returns an array; the given print_msg block of its cell says so,
+    instead of failing inside code the student did not write."""
+    code = solution_code(exercise).replace("difference = numerator / denominator",
+                                           "difference = np.array([[1.0, 2.0], [3.0, 4.0]])")
+    namespace = dict(solved)
+    exec(code, namespace)
+    args = (2, 4, 1e-7, True) if exercise == "gradient_check" else (*gradient_check_n_args(), True)
+    namespace[exercise](*args)
+    assert "difference should be one number, not an array of shape (2, 2)" in capsys.readouterr().out
