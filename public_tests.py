@@ -24,8 +24,9 @@ The tests of gradient_check and gradient_check_n grade each exercise alone: whil
 run your function, the functions it calls are known-good ones (``_known_good_callees``),
 and yours are back as soon as the test is over.
 
-This module is shipped to students, so it holds no solution to any exercise: expected
-values are written out as numbers, and the project's own tests prove them.
+This module is shipped to students, so it holds no solution to exercises 3 and 4 (those of
+exercises 1 and 2 are the formulas their text gives): expected values are written out as
+numbers, and the project's own tests prove them.
 """
 
 import inspect
@@ -112,9 +113,17 @@ HINTS = {
                "np.linalg.norm(gradapprox).",
     "not_a_float": "Return one number: np.linalg.norm of a vector is a single float, so take the numerator "
                    "and both terms of the denominator with it.",
+    "no_return": "The function returns nothing: end it with return and the value it computes.",
+    "no_denominator": "Divide by the denominator: difference = numerator / denominator, with "
+                      "denominator = np.linalg.norm(grad) + np.linalg.norm(gradapprox).",
+    "explorer_module": "gc_epsilon and gc_explorer belong to the explorers and grading withholds them: compute "
+                       "the estimate and the difference yourself.",
+    "other_cell": "Grading runs each answer with the cells above it that you may edit: define what it uses "
+                  "in its own cell or in a cell above it, not below it, nor in a given cell.",
     "unpack_cost": "forward_propagation_n returns two things, (cost, cache): keep the cost only, as in "
                    "J_plus[i], _ = forward_propagation_n(X, Y, vector_to_dictionary(theta_plus)).",
-    "changed_parameters": "Perturb a copy of the parameter vector (np.copy), never the parameters you are given.",
+    "changed_parameters": "Perturb a copy of the parameter vector (np.copy), and change none of the arguments "
+                          "you are given.",
     "signature": "Keep the function's first line as it was given: the tests and the grader call it with these "
                  "arguments, in this order.",
     "not_answered": "This exercise is not answered yet: write your code in its cell, delete the line "
@@ -128,8 +137,10 @@ CALLEE_NOTE = ("Note: the test of {callee} above failed when it last ran. This t
 
 # ---------------------------------------------------------------- the public cases
 
-#: Exercises 1 and 2: (x, theta); the results must be exactly theta * x and x.
-SIMPLE_CASES = ((2, 4), (-1.5, 3.25))
+#: Exercises 1 and 2: (x, theta); the results must be theta * x and x, within SIMPLE_RTOL
+#: (products of decimals are rounded, so no exact comparison).
+SIMPLE_CASES = ((2, 4), (0.3, -2.7))
+SIMPLE_RTOL = 1e-9
 
 
 def _linear_cost(x, theta):
@@ -174,13 +185,15 @@ GRADIENT_CHECK_CASES = (
 
 
 def _gradient_check_n_inputs(network, gradients):
+    """X, Y, parameters and gradients of one case; the gradients laid out as backward_propagation_n
+    returns them (``testCases.as_backprop_output``)."""
     if network == "notebook":
         X, Y, parameters = _cases.gradient_check_n_test_case()
-        return X, Y, parameters, _cases.buggy_gradients_test_case()
+        return X, Y, parameters, _cases.as_backprop_output(_cases.buggy_gradients_test_case(), X.shape[1])
     X, Y, parameters, right = _cases.second_network_test_case()
-    if gradients == "right":
-        return X, Y, parameters, right
-    return X, Y, parameters, {name: value * (1 + 1e-5) for name, value in right.items()}
+    if gradients == "nearly right":
+        right = {name: value * (1 + 1e-5) for name, value in right.items()}
+    return X, Y, parameters, _cases.as_backprop_output(right, X.shape[1])
 
 
 _NETWORKS = {
@@ -198,7 +211,7 @@ GRADIENT_CHECK_N_CASES = (
 )
 
 #: What known mistakes return on the cases above, in their order (the project's tests
-#: recompute every number). A result that matches a row within 1e-3 on every case gets
+#: recompute every number). A result that matches a row within MISTAKE_RTOL on every case gets
 #: that mistake's sentence.
 KNOWN_WRONG = {
     "gradient_check": {
@@ -206,11 +219,15 @@ KNOWN_WRONG = {
         "precedence": (0.99999999999998, 0.9998000183316668, 0.9999980000015369, 0.9999989999998198),
         "one_sided": (1.4021566110735082e-09, 0.0025020781032666197, 0.0004166087721694107, 0.3326984128423126),
         "grad_is_gradapprox": (0.0, 0.0, 0.0, 0.0),
+        "fixed_step": (2.919335883291695e-10, 0.9999800002000011, 0.9998000199978356, 0.999900004999814),
+        "no_denominator": (1.167734353657579e-09, 0.00014999999977050038, 7.999996363139417e-07, 3.6749974999999746),
     },
     "gradient_check_n": {
         "divides_by_epsilon": (0.28807918174985225, 0.28807920027321504, 0.3333288891561522, 0.3333358582144737),
         "precedence": (0.9999999999999863, 0.9999999998655275, 0.9999999800002004, 0.9998000188642068),
         "one_sided": (0.2850931152783628, 0.2850931025015724, 0.0001437470205269833, 0.014463548088014115),
+        "fixed_step": (0.2850931567761623, 0.9866528617619021, 0.998002017961323, 0.9999800001999926),
+        "no_denominator": (2.3225406048733928, 2.3225405889275437, 4.906417792759504e-06, 5.130898182137148e-05),
         "no_copy": (0.5177906384974295, 0.5177905953693875, 0.3332844637028431, 0.3281005249894658),
         "copy_once": (0.8290770585967593, 0.8290770543412627, 0.7513037265910045, 0.7512612083670546),
         "whole_vector": (0.6977810638279841, 0.6977810813319968, 0.7097372637860646, 0.7102047174081711),
@@ -218,7 +235,9 @@ KNOWN_WRONG = {
     },
 }
 #: Tolerance for telling which known mistake reproduces a result.
-MISTAKE_RTOL = 1e-3
+MISTAKE_RTOL = 1e-5
+#: Known mistakes that share the sentence of another.
+HINT_OF = {"fixed_step": "ignores_epsilon", "inline_gradient": "inline_model"}
 
 #: Names of the notebook's variables that a function may read by mistake instead of its arguments.
 NOTEBOOK_VARIABLES = frozenset({"x", "theta", "J", "dtheta", "difference", "X", "Y", "parameters", "gradients",
@@ -275,11 +294,26 @@ def not_a_number(call, value):
     """The verdict's middle lines for a result that is not one real number."""
     if isinstance(value, np.ndarray):
         return f"{call}\n  expected one float, obtained a numpy array of shape {value.shape}"
-    return f"{call}\n  expected one float, obtained {_short(repr(value))} of type {type(value).__name__}"
+    return f"{call}\n  expected one float, obtained {_short(_text_of(value, repr))} of type {type(value).__name__}"
+
+
+def not_a_number_hint(name, type_name):
+    """The sentence for a result of ``name`` that is not one number, by the name of its type."""
+    if type_name == "NoneType":
+        return HINTS["no_return"]
+    return HINTS[name] if name in ("forward_propagation", "backward_propagation") else HINTS["not_a_float"]
 
 
 def _short(text, limit=120):
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _text_of(value, show=str):
+    """``show(value)``, or a placeholder when the student's object cannot even say what it is."""
+    try:
+        return show(value)
+    except Exception:
+        return f"<a {type(value).__name__} that cannot be shown>"
 
 
 def same_signature(signature, name):
@@ -297,12 +331,13 @@ def signature_of(function):
     return str(signature.replace(parameters=plain, return_annotation=inspect.Signature.empty))
 
 
-def crash_hint(name, error):
-    """The sentence for an answer of ``name`` that raised ``error`` ("Type: message"), or ''."""
+def crash_hint(name, error, line=""):
+    """The sentence for an answer of ``name`` that raised ``error`` ("Type: message") at the source
+    ``line`` of its own code (when known), or ''."""
     kind, _, message = error.partition(": ")
     if kind == "NotImplementedError":
         return HINTS["not_answered"]
-    if name == "gradient_check_n" and ("tuple" in message or "sequence" in message or "inhomogeneous" in message):
+    if name == "gradient_check_n" and "forward_propagation_n" in line and "_ = forward_propagation_n" not in line:
         return HINTS["unpack_cost"]
     if kind == "NameError":
         variable = message.split("'")[1] if message.count("'") >= 2 else ""
@@ -310,38 +345,46 @@ def crash_hint(name, error):
             return HINTS["stale_dtheta"]
         if variable in NOTEBOOK_VARIABLES:
             return HINTS["notebook_values"]
+        return HINTS["other_cell"]
     if "truth value of an array" in message:
         return HINTS["not_a_float"]
     return ""
 
 
-def _where(error, function):
-    """'at line N of your NAME: <code>', on a line of its own, for the innermost line of ``function``
-    in the traceback."""
-    code = getattr(function, "__code__", None)
+def _failing_line(error, function):
+    """(line number in its cell, source text) of the innermost line of ``function`` that the
+    traceback of ``error`` passes through, or None."""
+    code = getattr(_unwrapped(function), "__code__", None)
     lines = [(frame, lineno) for frame, lineno in traceback.walk_tb(error.__traceback__) if frame.f_code is code]
     if not lines:
-        return ""
+        return None
     frame, lineno = lines[-1]
-    text = linecache.getline(code.co_filename, lineno, frame.f_globals).strip()
-    return f"\n  at line {lineno - code.co_firstlineno + 1} of your {code.co_name}" + (f": {text}" if text else "")
+    return lineno, linecache.getline(code.co_filename, lineno, frame.f_globals).strip()
 
 
 def _run(function, name, call, args):
-    """``function(*args)``; what it raised becomes one verdict that says where and, if known, why."""
+    """``function(*args)``; what it raised becomes one verdict that says where and, if known, why.
+
+    Any exception but an interrupt (the student's own Stop button): SystemExit too."""
     try:
         return function(*args)
-    except Exception as error:
-        text = f"{type(error).__name__}: {error}"
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:
+        text = f"{type(error).__name__}: {_text_of(error)}"
+        where = _failing_line(error, function)
+        line = where[1] if where else ""
         read = _global_names(function)
-        sentence = (crash_hint(name, text) or (HINTS["stale_dtheta"] if "dtheta" in read else "")
+        sentence = (crash_hint(name, text, line) or (HINTS["stale_dtheta"] if "dtheta" in read else "")
                     or (HINTS["notebook_values"] if read - {"epsilon"} else "")
                     or "Fix the line this names, run its cell again, then this test.")
-        raise TestFailed(f"{name} failed its test.\n  {call}\n  raised {_short(text, 300)}"
-                         f"{_where(error, function)}\n  {sentence}") from None
+        place = f"\n  at line {where[0]} of its cell" + (f": {where[1]}" if where[1] else "") if where else ""
+        raise TestFailed(f"{name} failed its test.\n  {call}\n  raised {_short(text, 300)}{place}\n  {sentence}") \
+            from None
 
 
 def _check_signature(function, name):
+    """The function as such: callable, with the signature the assignment fixes, on its own code."""
     if not callable(function):
         raise TestFailed(f"{name} failed its test.\n  {name} is {type(function).__name__}, not a function."
                          f"\n  Run the cell that defines {name}, then this one.")
@@ -349,6 +392,9 @@ def _check_signature(function, name):
     if not same_signature(signature, name):
         raise TestFailed(f"{name} failed its test.\n  {name}{signature} should be {name}{SIGNATURES[name]}."
                          f"\n  {HINTS['signature']}")
+    if _uses_explorers(function):
+        raise TestFailed(f"{name} failed its test.\n  {name} uses gc_epsilon or gc_explorer."
+                         f"\n  {HINTS['explorer_module']}")
 
 
 def _passed():
@@ -372,8 +418,8 @@ def _known_good_callees(target, **callees):
     function defined there), and puts the previous values back in a ``finally``, whatever
     happens, also when the function raises. The same happens in grading.
     """
-    namespace = getattr(target, "__globals__", None)
-    if not isinstance(namespace, dict):   # not a plain Python function: nothing to swap
+    namespace = _namespace_of(target)
+    if namespace is None:                 # not Python code: nothing to swap
         yield
         return
     saved = {name: namespace.get(name, _MISSING) for name in callees}
@@ -399,23 +445,72 @@ class _Counted:
         return self.function(*args, **kwargs)
 
 
-def _global_names(function):
-    """Names ``function`` (and the comprehensions and functions inside it) reads as globals."""
-    names, codes = set(), [getattr(function, "__code__", None)]
+def _unwrapped(function):
+    """The Python function that runs when ``function`` is called: through decorators that keep
+    ``__wrapped__`` (functools.wraps, lru_cache, np.errstate...) and callable objects."""
+    try:
+        function = inspect.unwrap(function)
+    except ValueError:
+        pass
+    if not inspect.isfunction(function) and callable(function):
+        call = getattr(type(function), "__call__", None)
+        if inspect.isfunction(call):
+            return call
+    return function
+
+
+def _namespace_of(function):
+    """The globals in which ``function`` looks its callees up, or None."""
+    namespace = getattr(_unwrapped(function), "__globals__", None)
+    return namespace if isinstance(namespace, dict) else None
+
+
+def _read_names(function):
+    """Global names ``function`` (and the comprehensions and functions inside it) reads."""
+    names, codes = set(), [getattr(_unwrapped(function), "__code__", None)]
     while codes:
         code = codes.pop()
-        if code is None:
-            continue
-        names.update(code.co_names)
-        codes.extend(const for const in code.co_consts if inspect.iscode(const))
-    namespace = getattr(function, "__globals__", {})
-    return {name for name in names & NOTEBOOK_VARIABLES if name in namespace}
+        if code is not None:
+            names.update(code.co_names)
+            codes.extend(const for const in code.co_consts if inspect.iscode(const))
+    return names
+
+
+def _global_names(function):
+    """The notebook's variables that ``function`` reads instead of its arguments."""
+    namespace = _namespace_of(function) or {}
+    return {name for name in _read_names(function) & NOTEBOOK_VARIABLES if name in namespace}
+
+
+def _uses_explorers(function, seen=None):
+    """Whether ``function``, or a function of the notebook it calls, uses the explorers' modules."""
+    seen = set() if seen is None else seen
+    namespace = _namespace_of(function) or {}
+    for name in _read_names(function) - seen:
+        seen.add(name)
+        value = namespace.get(name)
+        module = value if inspect.ismodule(value) else inspect.getmodule(value) if value is not None else None
+        if module is not None and module.__name__.split(".")[0] in EXPLORER_MODULES:
+            return True
+        if inspect.isfunction(value) and value.__globals__ is namespace and _uses_explorers(value, seen):
+            return True
+    return False
+
+
+#: The explorers' modules: their finite differences are not an answer's own (grading withholds them).
+EXPLORER_MODULES = ("gc_epsilon", "gc_explorer")
 
 
 def _named_mistake(name, results):
-    """The known mistake that reproduces every result of ``results``, or None."""
+    """The known mistake that reproduces every result of ``results``, or None. On a case where a
+    right answer gives rounding noise, any result below THRESHOLD matches a value below it."""
+    noise = [case[-1] is None for case in (GRADIENT_CHECK_CASES if name == "gradient_check" else GRADIENT_CHECK_N_CASES)]
+
+    def matches(obtained, value, is_noise):
+        return obtained == value or _close(obtained, value, MISTAKE_RTOL) or \
+            (is_noise and 0 <= obtained < THRESHOLD and value < THRESHOLD)
     for mistake, values in KNOWN_WRONG[name].items():
-        if all(obtained == value or _close(obtained, value, MISTAKE_RTOL) for obtained, value in zip(results, values)):
+        if all(matches(*match) for match in zip(results, values, noise)):
             return mistake
     return None
 
@@ -431,8 +526,9 @@ def _simple_test(target, name, expected_of):
         obtained, expected = _run(target, name, call, (x, theta)), expected_of(x, theta)
         number = as_number(obtained)
         if number is None:
-            raise TestFailed(f"{name} failed its test.\n  {not_a_number(call, obtained)}\n  {HINTS[name]}")
-        if number != expected:
+            raise TestFailed(f"{name} failed its test.\n  {not_a_number(call, obtained)}"
+                             f"\n  {not_a_number_hint(name, type(obtained).__name__)}")
+        if not (number == expected or _close(number, expected, SIMPLE_RTOL)):
             _fail(name, call, expected, obtained, HINTS[name])
         print(f"{call}: expected {expected}, obtained {_shown(obtained)}")
     _LAST_OUTCOME[name] = True
@@ -480,7 +576,8 @@ def gradient_check_test(target):
             obtained = _run(target, name, call, (x, theta, epsilon))
         number = as_number(obtained, integers=False)
         if number is None:
-            raise TestFailed(f"{name} failed its test.\n  {not_a_number(call, obtained)}\n  {HINTS['not_a_float']}")
+            raise TestFailed(f"{name} failed its test.\n  {not_a_number(call, obtained)}"
+                             f"\n  {not_a_number_hint(name, type(obtained).__name__)}")
         results.append(number)
         right = (0 <= number < THRESHOLD) if expected is None else _close(number, expected)
         shown = f"below {THRESHOLD:g}" if expected is None else repr(expected)
@@ -500,11 +597,11 @@ def _gradient_check_hint(target, results, obtained, forward_calls, backward_call
     read = _global_names(target)
     if "dtheta" in read:
         return HINTS["stale_dtheta"]
-    if not 0 <= obtained <= 1:
-        return HINTS["no_norm"]
     mistake = _named_mistake("gradient_check", results) if len(results) == len(GRADIENT_CHECK_CASES) else None
     if mistake:
-        return HINTS[mistake]
+        return HINTS[HINT_OF.get(mistake, mistake)]
+    if not 0 <= obtained <= 1:
+        return HINTS["no_norm"]
     if len(set(results)) == 1:
         return HINTS["hard_coded"]
     if forward_calls == 0 or backward_calls == 0:
@@ -552,7 +649,8 @@ def gradient_check_n_test(target):
         obtained = _run_network_case(target, call, (parameters, gradients, X, Y, epsilon))
         number = as_number(obtained, integers=False)
         if number is None:
-            raise TestFailed(f"{name} failed its test.\n  {not_a_number(call, obtained)}\n  {HINTS['not_a_float']}")
+            raise TestFailed(f"{name} failed its test.\n  {not_a_number(call, obtained)}"
+                             f"\n  {not_a_number_hint(name, type(obtained).__name__)}")
         results.append(number)
         if not _close(number, expected) and failure is None:
             failure = (call, expected, obtained, (parameters, gradients, X, Y, epsilon))
@@ -582,7 +680,7 @@ def _run_network_case(target, call, args):
         now = parameters.get(key, gradients.get(key))
         if not (isinstance(now, np.ndarray) and np.array_equal(now, value)):
             which = "parameters" if key in parameters else "gradients"
-            raise TestFailed(f"gradient_check_n failed its test.\n  {call} changed {which}[{key!r}]."
+            raise TestFailed(f"gradient_check_n failed its test.\n  {call}\n  changed {which}[{key!r}]"
                              f"\n  {HINTS['changed_parameters']}")
     return obtained
 
@@ -590,11 +688,11 @@ def _run_network_case(target, call, args):
 def _gradient_check_n_hint(target, results, obtained, args):
     """The sentence for a wrong gradient_check_n."""
     read = _global_names(target)
-    if not 0 <= obtained <= 1:
-        return HINTS["no_norm"]
     mistake = _named_mistake("gradient_check_n", results) if len(results) == len(GRADIENT_CHECK_N_CASES) else None
     if mistake:
-        return HINTS[mistake]
+        return HINTS[HINT_OF.get(mistake, mistake)]
+    if not 0 <= obtained <= 1:
+        return HINTS["no_norm"]
     if read - {"epsilon", "gradients"}:
         return HINTS["notebook_values"]
     if len(set(results)) == 1:

@@ -94,3 +94,18 @@ def second_network_test_case():
         "db3": np.array([[0.08334231138728705]]),
     }
     return X, Y, parameters, gradients
+
+
+#: The keys of what backward_propagation_n returns, in its order.
+BACKPROP_KEYS = ("dZ3", "dW3", "db3", "dA2", "dZ2", "dW2", "db2", "dA1", "dZ1", "dW1", "db1")
+
+
+def as_backprop_output(gradients, m):
+    """``gradients`` of the parameters laid out as backward_propagation_n returns them: in its key
+    order, with the gradients of the intermediate values too (zeros here, for m examples).
+
+    The tests give gradient_check_n dictionaries of this shape, so that an answer must pick the
+    parameters' gradients out with gradients_to_vector, as it must from the real thing.
+    """
+    rows = {"dZ3": 1, "dA2": 3, "dZ2": 3, "dA1": 5, "dZ1": 5}
+    return {key: gradients[key] if key in gradients else np.zeros((rows[key], m)) for key in BACKPROP_KEYS}

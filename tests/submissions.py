@@ -132,6 +132,18 @@ def rounding_styles():
                    "    numerator = np.sqrt(np.dot(g - a, g - a))\n"
                    "    denominator = np.sqrt(np.dot(g, g)) + np.sqrt(np.dot(a, a))\n"),
                   ("    return difference", "    return float(difference)")]}),
+        variant("style_helper_above", "formula (2) as a helper in exercise 3's cell, reused in exercise 4's", {
+            gc: [(GC_NORMS, "    difference = relative_difference(grad, gradapprox)"),
+                 ("    return difference", "    return difference\n\n\n"
+                  "def relative_difference(grad, gradapprox):\n"
+                  "    return np.linalg.norm(grad - gradapprox) / (np.linalg.norm(grad) + np.linalg.norm(gradapprox))")],
+            gcn: [("    numerator = np.linalg.norm(grad - gradapprox)\n"
+                   "    denominator = np.linalg.norm(grad) + np.linalg.norm(gradapprox)\n"
+                   "    difference = numerator / denominator",
+                   "    difference = relative_difference(grad, gradapprox)")]}),
+        variant("style_decorated", "answers under a decorator (np.errstate), which wraps the function", {
+            gc: [("def gradient_check(", "@np.errstate(divide='ignore')\ndef gradient_check(")],
+            gcn: [("def gradient_check_n(", "@np.errstate(divide='ignore')\ndef gradient_check_n(")]}),
         variant("style_math_module", "1-D: math.fabs and a subtraction of the two halves", {
             gc: [(GC_ESTIMATE, "    gradapprox = (J_plus - J_minus) * (1 / (2 * epsilon))"),
                  (GC_NORMS, "    import math\n"
@@ -150,6 +162,22 @@ def honest_mistakes():
                 ("grad = backward_propagation(x, theta)", "grad = x"), hint="inline_model"),
         mistake("gc_no_norm", "gradient_check without norms: (grad - gradapprox) / (grad + gradapprox)", gc,
                 (GC_NORMS, "    difference = (grad - gradapprox) / (grad + gradapprox)"), hint="no_norm"),
+        mistake("gc_fixed_step", "theta moved by 1e-7 whatever epsilon is, though divided by 2 epsilon", gc,
+                ("theta_plus = theta + epsilon", "theta_plus = theta + 1e-7"),
+                ("theta_minus = theta - epsilon", "theta_minus = theta - 1e-7"), hint="ignores_epsilon"),
+        mistake("gc_no_return", "gradient_check without its return line", gc,
+                ("    return difference", "    pass"), hint="no_return"),
+        mistake("gc_no_denominator", "the numerator of formula (2) only", gc,
+                ("    difference = numerator / denominator", "    difference = numerator"), hint="no_denominator"),
+        mistake("fp_float32", "forward_propagation in float32", "forward_propagation",
+                ("    J = theta * x", "    J = np.float32(theta) * np.float32(x)"), hint="forward_propagation"),
+        mistake("gcn_all_values", "grad stacked from every value of gradients, intermediate ones too", gcn,
+                ("grad = gradients_to_vector(gradients)",
+                 "grad = np.concatenate([value.reshape(-1, 1) for value in gradients.values()])")),
+        mistake("gcn_changes_gradients", "gradient_check_n scales a gradient of its argument in place", gcn,
+                ("    grad = gradients_to_vector(gradients)",
+                 "    gradients[\"db3\"] *= 1.5\n    grad = gradients_to_vector(gradients)"),
+                hint="changed_parameters"),
         mistake("gcn_no_unpack", "J_plus[i] = forward_propagation_n(...) without unpacking (cost, cache)", gcn,
                 (GCN_UNPACK_PLUS, "J_plus[i] = forward_propagation_n(X, Y, vector_to_dictionary(theta_plus))"),
                 hint="unpack_cost"),

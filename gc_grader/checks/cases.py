@@ -18,6 +18,7 @@ from typing import Callable
 import numpy as np
 
 import gc_utils
+import testCases
 from gc_grader.checks.network import forward_propagation_n as known_good_forward_n
 
 # The 1-D models (gc_grader.judge.models, which the runner loads in the sandbox too).
@@ -106,7 +107,9 @@ def hidden_network(seed=None):
         if seed is None or _fair(X, Y, parameters, fixed, buggy):
             break
     nearly = {name: value * (1 + 1e-5) for name, value in fixed.items()}
-    return HiddenNetwork(X, Y, parameters, {"with the two bugs": buggy, "1e-5 too large": nearly, "right": fixed})
+    m = X.shape[1]
+    return HiddenNetwork(X, Y, parameters, {label: testCases.as_backprop_output(gradients, m) for label, gradients in
+                                            (("with the two bugs", buggy), ("1e-5 too large", nearly), ("right", fixed))})
 
 
 def _true_gradients(X, Y, parameters):

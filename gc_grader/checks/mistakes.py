@@ -14,8 +14,8 @@ import numpy as np
 
 import gc_utils
 
-MISTAKES_1D = ("divides_by_epsilon", "precedence", "one_sided", "grad_is_gradapprox")
-MISTAKES_ND = ("divides_by_epsilon", "precedence", "one_sided", "no_copy", "copy_once",
+MISTAKES_1D = ("divides_by_epsilon", "precedence", "one_sided", "grad_is_gradapprox", "fixed_step", "no_denominator")
+MISTAKES_ND = ("divides_by_epsilon", "precedence", "one_sided", "fixed_step", "no_denominator", "no_copy", "copy_once",
                "whole_vector", "grad_is_gradapprox")
 
 
@@ -36,11 +36,16 @@ def norm(values):
     return total ** 0.5
 
 
-def relative_difference(grad, approx):
-    """Formula (2): ||grad - approx|| / (||grad|| + ||approx||)."""
+def relative_difference(grad, approx, mistake=None):
+    """Formula (2): ||grad - approx|| / (||grad|| + ||approx||), or its numerator alone."""
     grad, approx = _floats(grad), _floats(approx)
     numerator = norm([g - a for g, a in zip(grad, approx)])
-    return numerator / (norm(grad) + norm(approx))
+    return numerator if mistake == "no_denominator" else numerator / (norm(grad) + norm(approx))
+
+
+#: The fixed step of the mistake "fixed_step": theta is moved by it, whatever epsilon is,
+#: though J_plus - J_minus is still divided by 2 * epsilon.
+FIXED_STEP = 1e-7
 
 
 def _estimate(J_plus, J_minus, epsilon, mistake):
@@ -54,11 +59,12 @@ def _estimate(J_plus, J_minus, epsilon, mistake):
 
 def gradient_check_1d(forward, backward, x, theta, epsilon, mistake=None):
     """Exercise 3 done right (mistake=None) or with one of MISTAKES_1D."""
-    J_plus = forward(x, theta + epsilon)
-    J_minus = forward(x, theta if mistake == "one_sided" else theta - epsilon)
+    step = FIXED_STEP if mistake == "fixed_step" else epsilon
+    J_plus = forward(x, theta + step)
+    J_minus = forward(x, theta if mistake == "one_sided" else theta - step)
     approx = _estimate(J_plus, J_minus, epsilon, mistake)
     grad = approx if mistake == "grad_is_gradapprox" else backward(x, theta)
-    return relative_difference(grad, approx)
+    return relative_difference(grad, approx, mistake)
 
 
 def _perturbed(values, shared, i, step, mistake):
@@ -80,19 +86,20 @@ def gradient_check_nd(forward_n, parameters, gradients, X, Y, epsilon, mistake=N
     values, _ = gc_utils.dictionary_to_vector(parameters)
     grad = gc_utils.gradients_to_vector(gradients)
     shared_plus, shared_minus = np.copy(values), np.copy(values)
+    step = FIXED_STEP if mistake == "fixed_step" else epsilon
     approx = []
     for i in range(values.shape[0]):
-        plus = _perturbed(values, shared_plus, i, epsilon, mistake)
+        plus = _perturbed(values, shared_plus, i, step, mistake)
         J_plus, _ = forward_n(X, Y, gc_utils.vector_to_dictionary(plus))
         if mistake == "one_sided":
             minus = np.copy(values)
         else:
-            minus = _perturbed(values, shared_minus, i, -epsilon, mistake)
+            minus = _perturbed(values, shared_minus, i, -step, mistake)
         J_minus, _ = forward_n(X, Y, gc_utils.vector_to_dictionary(minus))
         approx.append(_estimate(float(J_plus), float(J_minus), epsilon, mistake))
     if mistake == "grad_is_gradapprox":
         grad = approx
-    return relative_difference(grad, approx)
+    return relative_difference(grad, approx, mistake)
 
 
 def name_the_mistake(cases, rtol):

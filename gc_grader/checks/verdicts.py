@@ -25,8 +25,8 @@ from gc_grader.checks.network import forward_propagation_n as known_good_forward
 RTOL = public_tests.RTOL
 #: Tolerance for telling which simulated mistake reproduces a result.
 MISTAKE_RTOL = public_tests.MISTAKE_RTOL
-#: Simulated mistakes that share a sentence.
-_HINT_OF = {"inline_gradient": "inline_model"}
+#: Simulated mistakes that share the sentence of another (the public tests' table).
+_HINT_OF = public_tests.HINT_OF
 
 
 def relatively_close(a, b, rtol=RTOL):
@@ -40,14 +40,15 @@ def verdict(exercise, call, what, sentence):
 
 
 def changed_parameters(exercise, call):
-    return verdict(exercise, call, "it changed the parameters it was given", public_tests.HINTS["changed_parameters"])
+    return verdict(exercise, call, "changed the parameters or gradients it was given",
+                   public_tests.HINTS["changed_parameters"])
 
 
 def not_a_float(exercise, call, type_name, shape=None):
-    """The verdict on a result that is not one number."""
+    """The verdict on a result that is not one number, with the public tests' sentence for it."""
     what = f"expected one float, obtained a numpy array of shape {tuple(shape)}" if shape is not None \
         else f"expected one float, obtained a value of type {type_name}"
-    return verdict(exercise, call, what, public_tests.HINTS["not_a_float"])
+    return verdict(exercise, call, what, public_tests.not_a_number_hint(exercise, type_name))
 
 
 def _fail_naming_the_mistake(exercise, results):
@@ -59,12 +60,10 @@ def _fail_naming_the_mistake(exercise, results):
     if not failed:
         return
     call, got, expected, _ = failed[0]
-    if not all(0 <= r[1] <= 1 for r in results):
-        name = "no_norm"
-    else:
-        name = mistakes.name_the_mistake([r[1:] for r in results], MISTAKE_RTOL)
-        if name is None:
-            name = "hard_coded" if len({r[1] for r in results}) == 1 else "unknown"
+    name = mistakes.name_the_mistake([r[1:] for r in results], MISTAKE_RTOL)
+    if name is None:
+        name = "no_norm" if not all(0 <= r[1] <= 1 for r in results) else \
+            "hard_coded" if len({r[1] for r in results}) == 1 else "unknown"
     sentence = public_tests.HINTS[_HINT_OF.get(name, name)]
     raise CheckFailed(verdict(exercise, call, f"expected {expected!r}, obtained {got!r}", sentence))
 
@@ -80,7 +79,7 @@ def judge_simple(name, obtain, simple_cases):
     for index, (x, theta) in enumerate(simple_cases):
         got = obtain(index, x, theta)
         expected = theta * x if name == "forward_propagation" else x
-        if got != expected:
+        if not (got == expected or relatively_close(got, expected, public_tests.SIMPLE_RTOL)):
             raise CheckFailed(verdict(name, f"{name}(x={x}, theta={theta})", f"expected {expected!r}, obtained {got!r}",
                                       public_tests.HINTS[name]))
 

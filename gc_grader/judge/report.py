@@ -33,7 +33,8 @@ class Returned:
     type_name: str = ""                     # kinds "number" and "other": the type's name
     shape: Optional[tuple] = None           # kind "array": its shape
     error: str = ""                         # kind "error": "TypeName: message"
-    changed_parameters: bool = False        # the call modified the parameters it was given
+    line: str = ""                          # kind "error": the answer's source line that raised
+    changed_parameters: bool = False        # the call modified the dictionaries it was given
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ def _returned(item):
         raise UnusableReport(f"a returned value of kind {kind!r}")
     value, shape = item.get("value"), item.get("shape")
     checks = [isinstance(item.get("type_name", ""), str), isinstance(item.get("error", ""), str),
+              isinstance(item.get("line", ""), str),
               isinstance(item.get("changed_parameters", False), bool)]
     if kind == "number":
         checks += [item.get("type_name") in NUMBER_TYPES,
@@ -93,7 +95,7 @@ def _returned(item):
         raise UnusableReport(f"a returned value of kind {kind!r} with fields of the wrong type")
     if kind == "array" and len(item["shape"]) > 32:
         raise UnusableReport("an array of more than 32 dimensions")
-    for name in ("error", "type_name"):
+    for name in ("error", "type_name", "line"):
         # The student's text goes into the feedback: a readable part of it is enough.
         if len(item.get(name, "")) > MAX_ERROR_CHARS:
             item[name] = item[name][:MAX_ERROR_CHARS] + " [...]"

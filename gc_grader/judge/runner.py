@@ -32,6 +32,7 @@ import selectors
 import signal
 import sys
 import time
+import traceback
 import types
 from pathlib import Path
 
@@ -118,12 +119,14 @@ def run(request):
     exec(request["standard_imports"], namespace)
     # Taken before any student code runs, which could rebind it in the released module.
     signature_of = sys.modules["public_tests"].signature_of
-    for code in request["codes"]:
+    sources = {}
+    for index, code in enumerate(request["codes"]):
         tree = definitions_of(code)
         if tree is None:
             continue
+        sources[f"<answer {index}>"] = code.splitlines()
         with contextlib.suppress(Exception):
-            exec(compile(tree, "<answer>", "exec"), namespace)
+            exec(compile(tree, f"<answer {index}>", "exec"), namespace)
     function = namespace.get(exercise)
     if not callable(function):
         return {"signature": None, "returned": []}
@@ -132,15 +135,34 @@ def run(request):
     for args, callees in cases:
         namespace.update(callees)
         inputs = [arg.copy() if isinstance(arg, np.ndarray) else arg for arg in args]
-        before = {k: v.copy() for k, v in args[0].items()} if isinstance(args[0], dict) else None
+        before = [{k: v.copy() for k, v in arg.items()} for arg in args if isinstance(arg, dict)]
         try:
             outcome = describe(function(*inputs))
         except Exception as raised:  # the student's bug (or a value that breaks describing it): reported
-            outcome = {"kind": "error", "error": f"{type(raised).__name__}: {raised}"}
-        outcome["changed_parameters"] = bool(
-            before is not None and any(not np.array_equal(args[0][k], v) for k, v in before.items()))
+            outcome = {"kind": "error", "error": _error_text(raised), "line": _answer_line(raised, sources)}
+        after = [arg for arg in args if isinstance(arg, dict)]
+        outcome["changed_parameters"] = any(not (isinstance(now.get(k), np.ndarray) and np.array_equal(now[k], v))
+                                            for then, now in zip(before, after) for k, v in then.items())
         returned.append(outcome)
     return {"signature": signature, "returned": returned}
+
+
+def _error_text(error):
+    try:
+        return f"{type(error).__name__}: {error}"
+    except Exception:              # an exception whose str() raises
+        return type(error).__name__
+
+
+def _answer_line(error, sources):
+    """The source of the innermost line of the answer's cells that ``error`` went through, or ''."""
+    lines = [(frame.f_code.co_filename, lineno) for frame, lineno in traceback.walk_tb(error.__traceback__)
+             if frame.f_code.co_filename in sources]
+    if not lines:
+        return ""
+    filename, lineno = lines[-1]
+    text = sources[filename]
+    return text[lineno - 1].strip() if 0 < lineno <= len(text) else ""
 
 
 def run_all(batch, seconds, report_fd):

@@ -12,19 +12,21 @@ from gc_grader.judge.report import UnusableReport
 from public_tests import HINTS, SIGNATURES, crash_hint, same_signature
 
 
-def _crash_message(exercise, call, error):
+def _crash_message(exercise, call, error, line):
     """What the answer raised and, when the public tests know the error, what is most likely wrong.
 
-    The answer runs on its own, so a function that reads a notebook variable instead of
-    its arguments (a stale dtheta, say) finds it undefined here."""
-    sentence = crash_hint(exercise, error) or "Read the error, fix that line, and run the public test again."
-    return verdicts.verdict(exercise, call, f"it raised {error}", sentence)
+    The answer runs with the cells above it that the student may edit, so a function that
+    reads a notebook variable instead of its arguments (a stale dtheta, say) finds it
+    undefined here."""
+    sentence = crash_hint(exercise, error, line) or "Fix the line that raised, then run the public test again."
+    where = f"\n  at: {line}" if line else ""
+    return verdicts.verdict(exercise, call, f"raised {error}{where}", sentence)
 
 
 def _value(exercise, returned, call, allowed):
     """The number ``returned`` stands for, or the failure it means."""
     if returned.kind == "error":
-        raise AnswerCrashed(_crash_message(exercise, call, returned.error))
+        raise AnswerCrashed(_crash_message(exercise, call, returned.error, returned.line))
     if returned.kind == "array":
         raise CheckFailed(verdicts.not_a_float(exercise, call, "ndarray", returned.shape))
     if returned.kind == "other" or returned.type_name not in allowed:

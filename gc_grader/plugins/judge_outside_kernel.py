@@ -54,13 +54,9 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
         folder = resources.get("metadata", {}).get("path") or "."
-        source_ids = {cell.get("id") for cell in source_cells(self, info)}
-        added = [cell.source for cell in nb.cells if cell.cell_type == "code"
-                 and not grade_id(cell) and cell.get("id") not in source_ids]
-        answers = {grade_id(cell): cell.source for cell in nb.cells if utils.is_solution(cell)}
         secret = course_secret(CourseDirectory(config=self.config).root)
         verdicts = self._judge_all(
-            {exercise: ([*added, answers[exercise]] if exercise in answers else None,
+            {exercise: (student_cells_before_test(nb, exercise, source_cells(self, info)),
                         seed_for(secret, info.get("student", ""), exercise)) for exercise in EXERCISES},
             folder)
         for cell in nb.cells:
@@ -121,6 +117,29 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
         except UnusableReport:
             return ("AnswerCrashed", f"The process that ran {exercise} reported nothing usable.")
         return None
+
+
+def student_cells_before_test(nb, exercise, source):
+    """The sources of the cells a student may write in (answer cells, and code cells the student
+    added) that come before the first test cell of ``exercise``, in the notebook's order; None
+    when its answer cell is missing.
+
+    As in the kernel, where grading runs the notebook top to bottom, an answer may use what
+    the answer cells above it define (a helper written in exercise 3's cell, say), and what
+    comes below cannot change it. The instructor's given cells are not among them.
+    """
+    source_ids = {cell.get("id") for cell in source}
+    codes, answered = [], False
+    for cell in nb.cells:
+        gid = grade_id(cell) or ""
+        if utils.is_grade(cell) and not utils.is_solution(cell) and exercise_of(gid) == exercise:
+            break
+        if utils.is_solution(cell):
+            codes.append(cell.source)
+            answered = answered or gid == exercise
+        elif cell.cell_type == "code" and not gid and cell.get("id") not in source_ids:
+            codes.append(cell.source)
+    return codes if answered else None
 
 
 class _AnswerProcess:
