@@ -23,7 +23,12 @@ POINTS = {"forward_propagation": 10, "backward_propagation": 10, "gradient_check
 
 #: The helper modules shipped with the assignment. Each exists once, at the repository
 #: root; source/<assignment>/ links to them, and students get plain copies.
-HELPERS = ("gc_utils.py", "testCases.py", "public_tests.py", "gc_epsilon.py", "gc_explorer.py")
+HELPERS = ("gc_utils.py", "testCases.py", "public_tests.py", "gc_epsilon.py", "gc_explorer.py", "gc_i18n.py")
+#: What a translated edition ships beside its helpers (see gc_i18n): the marker naming its
+#: language, and that language's compiled catalog. Student code may read them like the helpers.
+LANGUAGE_FILES = ("gc_language", "gc_messages.mo")
+#: Every file of an assignment, besides its notebook, that a kernel or an answer's process gets.
+SUPPORT_FILES = HELPERS + LANGUAGE_FILES
 #: Helpers that exist only for the epsilon explorers. They compute finite differences,
 #: so an answer built on them is not the student's own: the outside judge withholds them.
 EXPLORER_MODULES = ("gc_epsilon", "gc_explorer")

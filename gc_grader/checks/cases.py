@@ -19,6 +19,7 @@ import numpy as np
 
 import gc_utils
 import testCases
+from gc_i18n import N_, _
 from gc_grader.checks.network import forward_propagation_n as known_good_forward_n
 
 # The 1-D models (gc_grader.judge.models, which the runner loads in the sandbox too).
@@ -50,8 +51,8 @@ class CheckCase:
     backward: Callable
 
     def call(self):
-        return (f"gradient_check(x={self.x}, theta={self.theta}, epsilon={self.epsilon}) "
-                "on the model J = x * theta**3")
+        return _("{call} on the model {model}").format(
+            call=f"gradient_check(x={self.x}, theta={self.theta}, epsilon={self.epsilon})", model=_("J = x * theta**3"))
 
 
 _GRADIENT_CHECK_CASES = [
@@ -109,7 +110,7 @@ def hidden_network(seed=None):
     nearly = {name: value * (1 + 1e-5) for name, value in fixed.items()}
     m = X.shape[1]
     return HiddenNetwork(X, Y, parameters, {label: testCases.as_backprop_output(gradients, m) for label, gradients in
-                                            (("with the two bugs", buggy), ("1e-5 too large", nearly), ("right", fixed))})
+                                            ((N_("with the two bugs"), buggy), (N_("1e-5 too large"), nearly), (N_("right"), fixed))})
 
 
 def _true_gradients(X, Y, parameters):
@@ -144,7 +145,8 @@ GRADIENT_CHECK_N_CASES = [("with the two bugs", 1e-7), ("with the two bugs", 1e-
 
 
 def gradient_check_n_call(label, epsilon):
-    return f"gradient_check_n on another network (gradients {label}, epsilon={epsilon})"
+    return _("gradient_check_n on another network (gradients {label}, epsilon={epsilon})").format(
+        label=_(label), epsilon=epsilon)
 
 
 # ---------------------------------------------------------------- what the outside judge runs

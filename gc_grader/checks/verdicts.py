@@ -16,6 +16,7 @@ from functools import partial
 
 import public_tests
 import testCases
+from gc_i18n import _
 from gc_grader.checks import cases, mistakes
 from gc_grader.checks.errors import CheckFailed
 from gc_grader.checks.network import forward_propagation_n as known_good_forward_n
@@ -36,18 +37,19 @@ def relatively_close(a, b, rtol=RTOL):
 def verdict(exercise, call, what, sentence):
     """A hidden check's verdict, laid out as the public tests lay theirs out: which function
     failed, the call, what went wrong (expected versus obtained), and one sentence."""
-    return f"{exercise} failed a hidden check.\n  {call}\n  {what}\n  {sentence}"
+    return f"{_('{name} failed a hidden check.').format(name=exercise)}\n  {call}\n  {what}\n  {sentence}"
 
 
 def changed_parameters(exercise, call):
-    return verdict(exercise, call, "changed the parameters or gradients it was given",
-                   public_tests.HINTS["changed_parameters"])
+    return verdict(exercise, call, _("changed the parameters or gradients it was given"),
+                   public_tests.hint("changed_parameters"))
 
 
 def not_a_float(exercise, call, type_name, shape=None):
     """The verdict on a result that is not one number, with the public tests' sentence for it."""
-    what = f"expected one float, obtained a numpy array of shape {tuple(shape)}" if shape is not None \
-        else f"expected one float, obtained a value of type {type_name}"
+    obtained = _("a numpy array of shape {shape}").format(shape=tuple(shape)) if shape is not None \
+        else _("a value of type {type}").format(type=type_name)
+    what = public_tests.expected_obtained(_("one float"), obtained)
     return verdict(exercise, call, what, public_tests.not_a_number_hint(exercise, type_name))
 
 
@@ -64,8 +66,8 @@ def _fail_naming_the_mistake(exercise, results):
     if name is None:
         name = "no_norm" if not all(0 <= r[1] <= 1 for r in results) else \
             "hard_coded" if len({r[1] for r in results}) == 1 else "unknown"
-    sentence = public_tests.HINTS[_HINT_OF.get(name, name)]
-    raise CheckFailed(verdict(exercise, call, f"expected {expected!r}, obtained {got!r}", sentence))
+    sentence = public_tests.hint(_HINT_OF.get(name, name))
+    raise CheckFailed(verdict(exercise, call, public_tests.expected_obtained(repr(expected), repr(got)), sentence))
 
 
 # ---------------------------------------------------------------- exercises 1 and 2
@@ -80,8 +82,8 @@ def judge_simple(name, obtain, simple_cases):
         got = obtain(index, x, theta)
         expected = theta * x if name == "forward_propagation" else x
         if not (got == expected or relatively_close(got, expected, public_tests.SIMPLE_RTOL)):
-            raise CheckFailed(verdict(name, f"{name}(x={x}, theta={theta})", f"expected {expected!r}, obtained {got!r}",
-                                      public_tests.HINTS[name]))
+            raise CheckFailed(verdict(name, f"{name}(x={x}, theta={theta})",
+                                      public_tests.expected_obtained(repr(expected), repr(got)), public_tests.hint(name)))
 
 
 # ---------------------------------------------------------------- exercise 3

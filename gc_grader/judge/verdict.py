@@ -9,7 +9,8 @@ verdicts see what the answer returned, not its JSON form.
 from gc_grader.checks import cases, verdicts
 from gc_grader.checks.errors import AnswerCrashed, CheckFailed
 from gc_grader.judge.report import UnusableReport
-from public_tests import HINTS, SIGNATURES, crash_hint, same_signature
+from gc_i18n import _
+from public_tests import SIGNATURES, crash_hint, hint, same_signature
 
 
 def _crash_message(exercise, call, error, line):
@@ -18,9 +19,9 @@ def _crash_message(exercise, call, error, line):
     The answer runs with the cells above it that the student may edit, so a function that
     reads a notebook variable instead of its arguments (a stale dtheta, say) finds it
     undefined here."""
-    sentence = crash_hint(exercise, error, line) or "Fix the line that raised, then run the public test again."
-    where = f"\n  at: {line}" if line else ""
-    return verdicts.verdict(exercise, call, f"raised {error}{where}", sentence)
+    sentence = crash_hint(exercise, error, line) or _("Fix the line that raised, then run the public test again.")
+    where = "\n  " + _("at: {line}").format(line=line) if line else ""
+    return verdicts.verdict(exercise, call, _("raised {error}").format(error=error) + where, sentence)
 
 
 def _value(exercise, returned, call, allowed):
@@ -39,12 +40,14 @@ def _value(exercise, returned, call, allowed):
 def judge_report(exercise, report, seed):
     """Judge what the answer's process reported for ``exercise`` on the cases of ``seed``."""
     if report.signature is None:
-        raise AnswerCrashed(verdicts.verdict(exercise, f"the answer cell of {exercise}, run on its own",
-                                             f"it does not define {exercise}",
-                                             "Keep the whole function, and what it needs, in its answer cell."))
+        raise AnswerCrashed(verdicts.verdict(
+            exercise, _("the answer cell of {name}, with the cells above it").format(name=exercise),
+            _("it does not define {name}").format(name=exercise),
+            _("Keep the whole function, and what it needs, in its answer cell or in one above it.")))
     if not same_signature(report.signature, exercise):
         raise AnswerCrashed(verdicts.verdict(exercise, f"def {exercise}{report.signature}",
-                                             f"expected def {exercise}{SIGNATURES[exercise]}", HINTS["signature"]))
+                                             _("expected {expected}").format(expected=f"def {exercise}{SIGNATURES[exercise]}"),
+                                             hint("signature")))
 
     def returned(index, call, allowed=("float", "float64")):
         if index >= len(report.returned):

@@ -29,7 +29,8 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer
 
-from gc_grader.assignment import EXERCISES, HELPERS, exercise_of, grade_id
+from gc_grader.assignment import EXERCISES, SUPPORT_FILES, exercise_of, grade_id
+from gc_i18n import _, edition_language, speaking
 from gc_grader.checks.errors import GradingFailure
 from gc_grader.judge import runner as runner_module
 from gc_grader.judge.report import MAX_REPORT_BYTES, AnswerReport, UnusableReport
@@ -54,11 +55,15 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
         folder = resources.get("metadata", {}).get("path") or "."
-        secret = course_secret(CourseDirectory(config=self.config).root)
-        verdicts = self._judge_all(
-            {exercise: (student_cells_before_test(nb, exercise, source_cells(self, info)),
-                        seed_for(secret, info.get("student", ""), exercise)) for exercise in EXERCISES},
-            folder)
+        course = CourseDirectory(config=self.config)
+        secret = course_secret(course.root)
+        # The feedback speaks the edition's language (its source folder's marker, which no student can touch).
+        lang = edition_language(course.format_path(course.source_directory, ".", info.get("assignment", "")))
+        with speaking(lang):
+            verdicts = self._judge_all(
+                {exercise: (student_cells_before_test(nb, exercise, source_cells(self, info)),
+                            seed_for(secret, info.get("student", ""), exercise)) for exercise in EXERCISES},
+                folder)
         for cell in nb.cells:
             exercise = exercise_of(grade_id(cell) or "") if utils.is_grade(cell) else None
             failure = verdicts.get(exercise)
@@ -79,8 +84,8 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
         sandbox = Sandbox(parent=self)
         if sandbox.enabled:
             sandbox.check()
-        files = {name: os.path.join(folder, name) for name in HELPERS if os.path.isfile(os.path.join(folder, name))}
-        verdicts = {exercise: ("AnswerCrashed", f"The answer cell of {exercise} is missing.")
+        files = {name: os.path.join(folder, name) for name in SUPPORT_FILES if os.path.isfile(os.path.join(folder, name))}
+        verdicts = {exercise: ("AnswerCrashed", _("The answer cell of {name} is missing.").format(name=exercise))
                     for exercise, (codes, _) in requests.items() if codes is None}
         batch = [build_request(exercise, codes, seed) for exercise, (codes, seed) in requests.items()
                  if codes is not None]
@@ -100,7 +105,8 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
     def _verdict(self, exercise, outcome, seed):
         """The verdict on one answer's outcome in the runner: its report, its exit code, or a timeout."""
         if outcome is None or outcome.get("timeout"):
-            return ("AnswerCrashed", f"{exercise} did not finish its hidden cases within {self.timeout} seconds.")
+            return ("AnswerCrashed", _("{name} did not finish its hidden cases within {seconds} seconds.").format(
+                name=exercise, seconds=self.timeout))
         # Judging needs the course's helper modules too (the hint sentences): imported here, likewise.
         from gc_grader.judge.verdict import judge_report
 
@@ -108,14 +114,15 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
         # cannot be read was written by the student's code (the only other code that ran there).
         # Either way the answer is what failed: zero, with a sentence.
         if "exit" in outcome:
-            return ("AnswerCrashed", f"{exercise} stopped the process that ran it (exit code {outcome['exit']}).")
+            return ("AnswerCrashed", _("{name} stopped the process that ran it (exit code {code}).").format(
+                name=exercise, code=outcome["exit"]))
         try:
             judge_report(exercise, AnswerReport.from_bytes(str(outcome.get("report")).encode("utf-8", "replace")),
                          seed)
         except GradingFailure as failure:
             return (type(failure).__name__, str(failure))
         except UnusableReport:
-            return ("AnswerCrashed", f"The process that ran {exercise} reported nothing usable.")
+            return ("AnswerCrashed", _("The process that ran {name} reported nothing usable.").format(name=exercise))
         return None
 
 

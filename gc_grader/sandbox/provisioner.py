@@ -25,7 +25,7 @@ import sys
 import zmq
 from jupyter_client.provisioning import LocalProvisioner
 
-from gc_grader.assignment import HELPERS
+from gc_grader.assignment import SUPPORT_FILES
 from gc_grader.sandbox.bubblewrap import BASE_ENVIRONMENT, Sandbox, SandboxUnavailable
 
 #: Inside the sandbox: the connection file and the prefix of the kernel's sockets.
@@ -113,7 +113,7 @@ def _font_cache():
 
 
 def _copied_files(folder):
-    """Inside name -> host path of the notebooks and released helpers of ``folder``.
+    """Inside name -> host path of the notebooks and released helpers (and language files) of ``folder``.
 
     Nothing else: a file the student added (an ``ipykernel_launcher.py`` that would run
     as the kernel, say) stays out. A symlink is followed only to a released helper
@@ -122,12 +122,12 @@ def _copied_files(folder):
     """
     files = {}
     for entry in os.scandir(folder):
-        if not (entry.name.endswith(".ipynb") or entry.name in HELPERS):
+        if not (entry.name.endswith(".ipynb") or entry.name in SUPPORT_FILES):
             continue
         path = entry.path
         if entry.is_symlink():
             path = os.path.realpath(path)
-            if os.path.basename(path) not in HELPERS or not os.path.isfile(path):
+            if os.path.basename(path) not in SUPPORT_FILES or not os.path.isfile(path):
                 continue
         elif not entry.is_file(follow_symlinks=False):
             continue

@@ -38,10 +38,11 @@ from types import MappingProxyType
 
 import numpy as np
 
-# As a private name: the notebook runs `from public_tests import *`, which must not bring
-# in anything that could be mistaken for the notebook's own functions.
+# As private names: the notebook runs `from public_tests import *`, which must not bring
+# in anything that could be mistaken for the notebook's own functions (nor a new `_`).
 import gc_utils as _gc_utils
 import testCases as _cases
+from gc_i18n import N_, _
 
 __all__ = ["forward_propagation_test", "backward_propagation_test", "gradient_check_test", "gradient_check_n_test",
            "TestFailed", "EXPECTED", "HINTS", "THRESHOLD"]
@@ -78,62 +79,76 @@ RESET = "\033[0m"
 #: What each mistake that students make most likely means, in one sentence that names
 #: the step to fix. Grading names mistakes with these same sentences (their one copy).
 HINTS = {
-    "forward_propagation": "forward_propagation must return the cost J = theta * x, computed from its arguments.",
-    "backward_propagation": "backward_propagation must return the derivative of theta * x with respect to theta, "
-                            "which is x, computed from its arguments.",
-    "divides_by_epsilon": "Your estimate is off by a factor of 2: divide J_plus - J_minus, the costs "
-                          "at theta + epsilon and theta - epsilon, by 2 * epsilon.",
-    "precedence": "Your estimate is nearly 0: write (J_plus - J_minus) / (2 * epsilon), with parentheses "
-                  "around 2 * epsilon, and make sure J_plus and J_minus are costs at two different points.",
-    "one_sided": "Your estimate is one-sided: J_minus must be the cost at theta - epsilon, and the "
-                 "difference is divided by 2 * epsilon.",
-    "grad_is_gradapprox": "Your difference is exactly 0: grad must come from backward propagation, "
-                          "not from gradapprox.",
-    "no_copy": "Your estimate is half the true gradient: did you perturb the original vector "
-               "instead of a copy? Use np.copy(parameters_values) for theta_plus and for theta_minus.",
-    "copy_once": "Only your first parameter is estimated right: copy the parameter vector inside the "
-                 "loop, so that each step nudges one parameter only.",
-    "whole_vector": "You nudged every parameter at once: change only entry i of theta_plus and of "
-                    "theta_minus.",
-    "stale_dtheta": "Your grad does not follow the arguments: call backward_propagation(x, theta) "
-                    "inside gradient_check instead of reusing a variable of the notebook.",
-    "notebook_values": "Your result is that of the notebook's own inputs: compute everything from the "
-                       "function's arguments, never from the notebook's variables.",
-    "hard_coded": "You returned the same number whatever the inputs: compute the difference from the "
-                  "arguments instead.",
-    "inline_model": "Call forward_propagation and backward_propagation inside gradient_check instead of "
-                    "writing theta * x or x again: the check must work for any model, and the tests also "
-                    "give it J = x * theta**3.",
-    "ignores_epsilon": "Your result does not change with epsilon: use the epsilon argument (not a number of "
-                       "your own) for theta_plus, theta_minus and 2 * epsilon.",
-    "ignores_gradients": "Your grad does not come from the gradients argument: build it with "
-                         "grad = gradients_to_vector(gradients).",
-    "no_norm": "A relative difference lies between 0 and 1: compute the numerator with "
-               "np.linalg.norm(grad - gradapprox) and the denominator with np.linalg.norm(grad) + "
-               "np.linalg.norm(gradapprox).",
-    "not_a_float": "Return one number: np.linalg.norm of a vector is a single float, so take the numerator "
-                   "and both terms of the denominator with it.",
-    "no_return": "The function returns nothing: end it with return and the value it computes.",
-    "no_denominator": "Divide by the denominator: difference = numerator / denominator, with "
-                      "denominator = np.linalg.norm(grad) + np.linalg.norm(gradapprox).",
-    "explorer_module": "gc_epsilon and gc_explorer belong to the explorers and grading withholds them: compute "
-                       "the estimate and the difference yourself.",
-    "other_cell": "Grading runs each answer with the cells above it that you may edit: define what it uses "
-                  "in its own cell or in a cell above it, not below it, nor in a given cell.",
-    "unpack_cost": "forward_propagation_n returns two things, (cost, cache): keep the cost only, as in "
-                   "J_plus[i], _ = forward_propagation_n(X, Y, vector_to_dictionary(theta_plus)).",
-    "changed_parameters": "Perturb a copy of the parameter vector (np.copy), and change none of the arguments "
-                          "you are given.",
-    "signature": "Keep the function's first line as it was given: the tests and the grader call it with these "
-                 "arguments, in this order.",
-    "not_answered": "This exercise is not answered yet: write your code in its cell, delete the line "
-                    "raise NotImplementedError(), run the cell, then this test.",
-    "unknown": "Compare each step with formulas (1) and (2) above.",
+    "forward_propagation": N_("forward_propagation must return the cost J = theta * x, computed from its arguments."),
+    "backward_propagation": N_("backward_propagation must return the derivative of theta * x with respect to theta, "
+                               "which is x, computed from its arguments."),
+    "divides_by_epsilon": N_("Your estimate is off by a factor of 2: divide J_plus - J_minus, the costs "
+                             "at theta + epsilon and theta - epsilon, by 2 * epsilon."),
+    "precedence": N_("Your estimate is nearly 0: write (J_plus - J_minus) / (2 * epsilon), with parentheses "
+                     "around 2 * epsilon, and make sure J_plus and J_minus are costs at two different points."),
+    "one_sided": N_("Your estimate is one-sided: J_minus must be the cost at theta - epsilon, and the "
+                    "difference is divided by 2 * epsilon."),
+    "grad_is_gradapprox": N_("Your difference is exactly 0: grad must come from backward propagation, "
+                             "not from gradapprox."),
+    "no_copy": N_("Your estimate is half the true gradient: did you perturb the original vector "
+                  "instead of a copy? Use np.copy(parameters_values) for theta_plus and for theta_minus."),
+    "copy_once": N_("Only your first parameter is estimated right: copy the parameter vector inside the "
+                    "loop, so that each step nudges one parameter only."),
+    "whole_vector": N_("You nudged every parameter at once: change only entry i of theta_plus and of "
+                       "theta_minus."),
+    "stale_dtheta": N_("Your grad does not follow the arguments: call backward_propagation(x, theta) "
+                       "inside gradient_check instead of reusing a variable of the notebook."),
+    "notebook_values": N_("Your result is that of the notebook's own inputs: compute everything from the "
+                          "function's arguments, never from the notebook's variables."),
+    "hard_coded": N_("You returned the same number whatever the inputs: compute the difference from the "
+                     "arguments instead."),
+    "inline_model": N_("Call forward_propagation and backward_propagation inside gradient_check instead of "
+                       "writing theta * x or x again: the check must work for any model, and the tests also "
+                       "give it J = x * theta**3."),
+    "ignores_epsilon": N_("Your result does not change with epsilon: use the epsilon argument (not a number of "
+                          "your own) for theta_plus, theta_minus and 2 * epsilon."),
+    "ignores_gradients": N_("Your grad does not come from the gradients argument: build it with "
+                            "grad = gradients_to_vector(gradients)."),
+    "no_norm": N_("A relative difference lies between 0 and 1: compute the numerator with "
+                  "np.linalg.norm(grad - gradapprox) and the denominator with np.linalg.norm(grad) + "
+                  "np.linalg.norm(gradapprox)."),
+    "not_a_float": N_("Return one number: np.linalg.norm of a vector is a single float, so take the numerator "
+                      "and both terms of the denominator with it."),
+    "no_return": N_("The function returns nothing: end it with return and the value it computes."),
+    "no_denominator": N_("Divide by the denominator: difference = numerator / denominator, with "
+                         "denominator = np.linalg.norm(grad) + np.linalg.norm(gradapprox)."),
+    "explorer_module": N_("gc_epsilon and gc_explorer belong to the explorers and grading withholds them: compute "
+                          "the estimate and the difference yourself."),
+    "other_cell": N_("Grading runs each answer with the cells above it that you may edit: define what it uses "
+                     "in its own cell or in a cell above it, not below it, nor in a given cell."),
+    "unpack_cost": N_("forward_propagation_n returns two things, (cost, cache): keep the cost only, as in "
+                      "J_plus[i], _ = forward_propagation_n(X, Y, vector_to_dictionary(theta_plus))."),
+    "changed_parameters": N_("Perturb a copy of the parameter vector (np.copy), and change none of the arguments "
+                             "you are given."),
+    "signature": N_("Keep the function's first line as it was given: the tests and the grader call it with these "
+                    "arguments, in this order."),
+    "not_answered": N_("This exercise is not answered yet: write your code in its cell, delete the line "
+                       "raise NotImplementedError(), run the cell, then this test."),
+    "unknown": N_("Compare each step with formulas (1) and (2) above."),
 }
 
 #: A note (not a failure) when a function that the exercise calls is not right yet.
-CALLEE_NOTE = ("Note: the test of {callee} above failed when it last ran. This test gave {name} a correct "
+CALLEE_NOTE = N_("Note: the test of {callee} above failed when it last ran. This test gave {name} a correct "
                "{callee}, so what it says is about {name} alone; fix {callee} too.")
+
+
+def hint(key):
+    """The sentence of HINTS[key], in the edition's language."""
+    return _(HINTS[key])
+
+
+def failed(name):
+    """A verdict's first line."""
+    return _("{name} failed its test.").format(name=name)
+
+
+def expected_obtained(expected, obtained):
+    return _("expected {expected}, obtained {obtained}").format(expected=expected, obtained=obtained)
 
 # ---------------------------------------------------------------- the public cases
 
@@ -168,9 +183,9 @@ def _wrong_cubic_cost_derivative(x, theta):
 
 
 _MODELS = {
-    "linear": ("J = theta * x", _linear_cost, _linear_cost_derivative),
-    "cubic": ("J = x * theta**3", _cubic_cost, _cubic_cost_derivative),
-    "cubic, wrong backward": ("J = x * theta**3, with a backward pass that returns twice the derivative",
+    "linear": (N_("J = theta * x"), _linear_cost, _linear_cost_derivative),
+    "cubic": (N_("J = x * theta**3"), _cubic_cost, _cubic_cost_derivative),
+    "cubic, wrong backward": (N_("J = x * theta**3, with a backward pass that returns twice the derivative"),
                               _cubic_cost, _wrong_cubic_cost_derivative),
 }
 
@@ -197,9 +212,9 @@ def _gradient_check_n_inputs(network, gradients):
 
 
 _NETWORKS = {
-    ("notebook", "buggy"): "the notebook's test case, with the gradients of the given backward_propagation_n",
-    ("second", "nearly right"): "the second network, with gradients 1e-5 too large",
-    ("second", "right"): "the second network, with its true gradients",
+    ("notebook", "buggy"): N_("the notebook's test case, with the gradients of the given backward_propagation_n"),
+    ("second", "nearly right"): N_("the second network, with gradients 1e-5 too large"),
+    ("second", "right"): N_("the second network, with its true gradients"),
 }
 
 #: Exercise 4: (network, gradients, epsilon, expected).
@@ -263,7 +278,7 @@ class TestFailed(AssertionError):
 
 
 def _fail(name, call, expected, obtained, sentence):
-    raise TestFailed(f"{name} failed its test.\n  {call}\n  expected {expected}, obtained {_shown(obtained)}\n  {sentence}")
+    raise TestFailed(f"{failed(name)}\n  {call}\n  {expected_obtained(expected, _shown(obtained))}\n  {sentence}")
 
 
 def _shown(number):
@@ -293,15 +308,17 @@ def as_number(value, integers=True):
 def not_a_number(call, value):
     """The verdict's middle lines for a result that is not one real number."""
     if isinstance(value, np.ndarray):
-        return f"{call}\n  expected one float, obtained a numpy array of shape {value.shape}"
-    return f"{call}\n  expected one float, obtained {_short(_text_of(value, repr))} of type {type(value).__name__}"
+        obtained = _("a numpy array of shape {shape}").format(shape=value.shape)
+    else:
+        obtained = _("{value} of type {type}").format(value=_short(_text_of(value, repr)), type=type(value).__name__)
+    return f"{call}\n  {expected_obtained(_('one float'), obtained)}"
 
 
 def not_a_number_hint(name, type_name):
     """The sentence for a result of ``name`` that is not one number, by the name of its type."""
     if type_name == "NoneType":
-        return HINTS["no_return"]
-    return HINTS[name] if name in ("forward_propagation", "backward_propagation") else HINTS["not_a_float"]
+        return hint("no_return")
+    return hint(name) if name in ("forward_propagation", "backward_propagation") else hint("not_a_float")
 
 
 def _short(text, limit=120):
@@ -313,7 +330,7 @@ def _text_of(value, show=str):
     try:
         return show(value)
     except Exception:
-        return f"<a {type(value).__name__} that cannot be shown>"
+        return _("<a {type} that cannot be shown>").format(type=type(value).__name__)
 
 
 def same_signature(signature, name):
@@ -336,18 +353,18 @@ def crash_hint(name, error, line=""):
     ``line`` of its own code (when known), or ''."""
     kind, _, message = error.partition(": ")
     if kind == "NotImplementedError":
-        return HINTS["not_answered"]
+        return hint("not_answered")
     if name == "gradient_check_n" and "forward_propagation_n" in line and "_ = forward_propagation_n" not in line:
-        return HINTS["unpack_cost"]
+        return hint("unpack_cost")
     if kind == "NameError":
         variable = message.split("'")[1] if message.count("'") >= 2 else ""
         if variable == "dtheta":
-            return HINTS["stale_dtheta"]
+            return hint("stale_dtheta")
         if variable in NOTEBOOK_VARIABLES:
-            return HINTS["notebook_values"]
-        return HINTS["other_cell"]
+            return hint("notebook_values")
+        return hint("other_cell")
     if "truth value of an array" in message:
-        return HINTS["not_a_float"]
+        return hint("not_a_float")
     return ""
 
 
@@ -375,30 +392,34 @@ def _run(function, name, call, args):
         where = _failing_line(error, function)
         line = where[1] if where else ""
         read = _global_names(function)
-        sentence = (crash_hint(name, text, line) or (HINTS["stale_dtheta"] if "dtheta" in read else "")
-                    or (HINTS["notebook_values"] if read - {"epsilon"} else "")
-                    or "Fix the line this names, run its cell again, then this test.")
-        place = f"\n  at line {where[0]} of its cell" + (f": {where[1]}" if where[1] else "") if where else ""
-        raise TestFailed(f"{name} failed its test.\n  {call}\n  raised {_short(text, 300)}{place}\n  {sentence}") \
-            from None
+        sentence = (crash_hint(name, text, line) or (hint("stale_dtheta") if "dtheta" in read else "")
+                    or (hint("notebook_values") if read - {"epsilon"} else "")
+                    or _("Fix the line this names, run its cell again, then this test."))
+        place = ""
+        if where:
+            place = "\n  " + _("at line {line} of its cell").format(line=where[0]) + (f": {where[1]}" if where[1] else "")
+        raised = _("raised {error}").format(error=_short(text, 300))
+        raise TestFailed(f"{failed(name)}\n  {call}\n  {raised}{place}\n  {sentence}") from None
 
 
 def _check_signature(function, name):
     """The function as such: callable, with the signature the assignment fixes, on its own code."""
     if not callable(function):
-        raise TestFailed(f"{name} failed its test.\n  {name} is {type(function).__name__}, not a function."
-                         f"\n  Run the cell that defines {name}, then this one.")
+        raise TestFailed(f"{failed(name)}\n  "
+                         + _("{name} is {type}, not a function.").format(name=name, type=type(function).__name__)
+                         + "\n  " + _("Run the cell that defines {name}, then this one.").format(name=name))
     signature = signature_of(function)
     if not same_signature(signature, name):
-        raise TestFailed(f"{name} failed its test.\n  {name}{signature} should be {name}{SIGNATURES[name]}."
-                         f"\n  {HINTS['signature']}")
+        raise TestFailed(f"{failed(name)}\n  "
+                         + _("{got} should be {expected}.").format(got=name + signature, expected=name + SIGNATURES[name])
+                         + f"\n  {hint('signature')}")
     if _uses_explorers(function):
-        raise TestFailed(f"{name} failed its test.\n  {name} uses gc_epsilon or gc_explorer."
-                         f"\n  {HINTS['explorer_module']}")
+        raise TestFailed(f"{failed(name)}\n  " + _("{name} uses gc_epsilon or gc_explorer.").format(name=name)
+                         + f"\n  {hint('explorer_module')}")
 
 
 def _passed():
-    print(f"{GREEN}All tests passed.{RESET}")
+    print(f"{GREEN}{_('All tests passed.')}{RESET}")
 
 
 # ---------------------------------------------------------------- grading each exercise alone
@@ -526,11 +547,11 @@ def _simple_test(target, name, expected_of):
         obtained, expected = _run(target, name, call, (x, theta)), expected_of(x, theta)
         number = as_number(obtained)
         if number is None:
-            raise TestFailed(f"{name} failed its test.\n  {not_a_number(call, obtained)}"
+            raise TestFailed(f"{failed(name)}\n  {not_a_number(call, obtained)}"
                              f"\n  {not_a_number_hint(name, type(obtained).__name__)}")
         if not (number == expected or _close(number, expected, SIMPLE_RTOL)):
-            _fail(name, call, expected, obtained, HINTS[name])
-        print(f"{call}: expected {expected}, obtained {_shown(obtained)}")
+            _fail(name, call, expected, obtained, hint(name))
+        print(f"{call}: {expected_obtained(expected, _shown(obtained))}")
     _LAST_OUTCOME[name] = True
     _passed()
 
@@ -555,7 +576,7 @@ def _callee_notes(name, callees):
     """Notes on the callees of ``name`` whose own tests failed when they last ran (not failures of this test)."""
     for callee in callees:
         if _LAST_OUTCOME.get(callee) is False:
-            print(CALLEE_NOTE.format(callee=callee, name=name))
+            print(_(CALLEE_NOTE).format(callee=callee, name=name))
 
 
 def gradient_check_test(target):
@@ -570,21 +591,22 @@ def gradient_check_test(target):
     results, failure = [], None
     for model, x, theta, epsilon, expected in GRADIENT_CHECK_CASES:
         text, forward, backward = _MODELS[model]
-        call = f"gradient_check(x={x}, theta={theta}, epsilon={epsilon}) on the model {text}"
+        call = _("{call} on the model {model}").format(call=f"gradient_check(x={x}, theta={theta}, epsilon={epsilon})",
+                                                       model=_(text))
         forward, backward = _Counted(forward), _Counted(backward)
         with _known_good_callees(target, forward_propagation=forward, backward_propagation=backward):
             obtained = _run(target, name, call, (x, theta, epsilon))
         number = as_number(obtained, integers=False)
         if number is None:
-            raise TestFailed(f"{name} failed its test.\n  {not_a_number(call, obtained)}"
+            raise TestFailed(f"{failed(name)}\n  {not_a_number(call, obtained)}"
                              f"\n  {not_a_number_hint(name, type(obtained).__name__)}")
         results.append(number)
         right = (0 <= number < THRESHOLD) if expected is None else _close(number, expected)
-        shown = f"below {THRESHOLD:g}" if expected is None else repr(expected)
+        shown = _("below {threshold}").format(threshold=f"{THRESHOLD:g}") if expected is None else repr(expected)
         if not right and failure is None:
             failure = (call, shown, obtained, forward.calls, backward.calls, (x, theta, epsilon, model))
         elif failure is None:
-            print(f"{call}: expected {shown}, obtained {_shown(obtained)}")
+            print(f"{call}: {expected_obtained(shown, _shown(obtained))}")
     if failure:
         call, shown, obtained, forward_calls, backward_calls, case = failure
         sentence = _gradient_check_hint(target, results, obtained, forward_calls, backward_calls, case)
@@ -596,25 +618,25 @@ def _gradient_check_hint(target, results, obtained, forward_calls, backward_call
     """The sentence for a wrong gradient_check: from its results, what it calls and what it reads."""
     read = _global_names(target)
     if "dtheta" in read:
-        return HINTS["stale_dtheta"]
+        return hint("stale_dtheta")
     mistake = _named_mistake("gradient_check", results) if len(results) == len(GRADIENT_CHECK_CASES) else None
     if mistake:
-        return HINTS[HINT_OF.get(mistake, mistake)]
+        return hint(HINT_OF.get(mistake, mistake))
     if not 0 <= obtained <= 1:
-        return HINTS["no_norm"]
+        return hint("no_norm")
     if len(set(results)) == 1:
-        return HINTS["hard_coded"]
+        return hint("hard_coded")
     if forward_calls == 0 or backward_calls == 0:
-        return HINTS["inline_model"]
+        return hint("inline_model")
     if read - {"epsilon"}:
-        return HINTS["notebook_values"]
+        return hint("notebook_values")
     x, theta, epsilon, _ = case
     probes = {"ignores_epsilon": ((x, theta, epsilon), (x, theta, epsilon * 10)),
               "notebook_values": ((x, theta, epsilon), (2, 4, epsilon))}
     for mistake, (one, other) in probes.items():
         if one != other and _same_result(target, one, other):
-            return HINTS[mistake]
-    return HINTS["unknown"]
+            return hint(mistake)
+    return hint("unknown")
 
 
 def _same_result(target, one, other):
@@ -644,18 +666,18 @@ def gradient_check_n_test(target):
     results, failure = [], None
     for network, gradients_label, epsilon, expected in GRADIENT_CHECK_N_CASES:
         X, Y, parameters, gradients = _gradient_check_n_inputs(network, gradients_label)
-        call = f"gradient_check_n(parameters, gradients, X, Y, epsilon={epsilon}) on " \
-               f"{_NETWORKS[network, gradients_label]}"
+        call = _("{call} on {case}").format(call=f"gradient_check_n(parameters, gradients, X, Y, epsilon={epsilon})",
+                                            case=_(_NETWORKS[network, gradients_label]))
         obtained = _run_network_case(target, call, (parameters, gradients, X, Y, epsilon))
         number = as_number(obtained, integers=False)
         if number is None:
-            raise TestFailed(f"{name} failed its test.\n  {not_a_number(call, obtained)}"
+            raise TestFailed(f"{failed(name)}\n  {not_a_number(call, obtained)}"
                              f"\n  {not_a_number_hint(name, type(obtained).__name__)}")
         results.append(number)
         if not _close(number, expected) and failure is None:
             failure = (call, expected, obtained, (parameters, gradients, X, Y, epsilon))
         elif failure is None:
-            print(f"{call}: expected {expected!r}, obtained {_shown(obtained)}")
+            print(f"{call}: {expected_obtained(repr(expected), _shown(obtained))}")
     if failure:
         call, expected, obtained, args = failure
         _fail(name, call, repr(expected), obtained, _gradient_check_n_hint(target, results, obtained, args))
@@ -680,8 +702,9 @@ def _run_network_case(target, call, args):
         now = parameters.get(key, gradients.get(key))
         if not (isinstance(now, np.ndarray) and np.array_equal(now, value)):
             which = "parameters" if key in parameters else "gradients"
-            raise TestFailed(f"gradient_check_n failed its test.\n  {call}\n  changed {which}[{key!r}]"
-                             f"\n  {HINTS['changed_parameters']}")
+            raise TestFailed(f"{failed('gradient_check_n')}\n  {call}\n  "
+                             + _("changed {argument}").format(argument=f"{which}[{key!r}]")
+                             + f"\n  {hint('changed_parameters')}")
     return obtained
 
 
@@ -690,13 +713,13 @@ def _gradient_check_n_hint(target, results, obtained, args):
     read = _global_names(target)
     mistake = _named_mistake("gradient_check_n", results) if len(results) == len(GRADIENT_CHECK_N_CASES) else None
     if mistake:
-        return HINTS[HINT_OF.get(mistake, mistake)]
+        return hint(HINT_OF.get(mistake, mistake))
     if not 0 <= obtained <= 1:
-        return HINTS["no_norm"]
+        return hint("no_norm")
     if read - {"epsilon", "gradients"}:
-        return HINTS["notebook_values"]
+        return hint("notebook_values")
     if len(set(results)) == 1:
-        return HINTS["hard_coded"]
+        return hint("hard_coded")
     parameters, gradients, X, Y, epsilon = args
     other_gradients = {key: -value for key, value in gradients.items()}
     probes = {"ignores_epsilon": (parameters, gradients, X, Y, epsilon * 10),
@@ -711,5 +734,5 @@ def _gradient_check_n_hint(target, results, obtained, args):
         except Exception:
             continue
         if as_number(again) is not None and math.isclose(again, obtained, rel_tol=1e-12):
-            return HINTS[mistake]
-    return HINTS["notebook_values"] if "gradients" in read else HINTS["unknown"]
+            return hint(mistake)
+    return hint("notebook_values") if "gradients" in read else hint("unknown")

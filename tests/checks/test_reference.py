@@ -72,7 +72,7 @@ def test_every_hint_is_used_by_the_public_tests_or_grading():
     import re
     from pathlib import Path
     code = "".join(Path(module.__file__).read_text() for module in (public_tests, mistakes, verdicts, verdict_module))
-    said = set(re.findall(r"HINTS\[\"(\w+)\"\]", code)) | set(re.findall(r"HINTS\['(\w+)'\]", code))
+    said = set(re.findall(r"hint\([\"'](\w+)[\"']\)", code))
     named = set(mistakes.MISTAKES_1D) | set(mistakes.MISTAKES_ND) | {"stale_dtheta", "notebook_values", "inline_model",
                                                                      "ignores_epsilon", "ignores_gradients", "forward_propagation",
                                                                      "backward_propagation", "unknown", "hard_coded"}

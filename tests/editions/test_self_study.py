@@ -146,7 +146,7 @@ def test_explorer_is_the_template_with_the_source_cells_it_names():
 
 def test_links_point_to_the_one_copy_of_each_helper():
     assert set(self_study.HELPERS) == set(HELPERS) == {"gc_utils.py", "testCases.py", "public_tests.py",
-                                                       "gc_epsilon.py", "gc_explorer.py"}
+                                                       "gc_epsilon.py", "gc_explorer.py", "gc_i18n.py"}
     for name, target in self_study.LINKS.items():
         link = NOTEBOOKS / name
         if not target.exists():
