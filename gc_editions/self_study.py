@@ -33,7 +33,8 @@ from pathlib import Path
 
 import nbformat
 
-from gc_grader.assignment import ASSIGNMENT, HELPERS, NOTEBOOK_FILE as NOTEBOOK
+from gc_grader.assignment import ASSIGNMENT, HELPERS, LANGUAGE_FILES, NOTEBOOK_FILE as NOTEBOOK
+from gc_i18n import LANGUAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPLORER = "Epsilon_Explorer.ipynb"
@@ -125,16 +126,37 @@ def fill_template(template, source, template_path=TEMPLATE, source_path=SOURCE_N
     return template
 
 
-def link_target(name, out):
+def link_target(name, out, links=None):
     """The relative path the link ``out/name`` holds."""
-    return os.path.relpath(LINKS[name], Path(out).resolve())
+    return os.path.relpath((links or LINKS)[name], Path(out).resolve())
 
 
-def build(release_nb=RELEASE_NB, source_nb=SOURCE_NB, template=TEMPLATE, out=OUT):
-    """What the output folder must hold: name -> ("file", bytes) or ("link", target)."""
+def edition_paths(lang):
+    """(release notebook, source notebook, output folder, links) of the self-study edition in ``lang``:
+    English is notebooks/; a translation is notebooks_<lang>/, made from its own nbgrader assignment
+    (gc_editions.build), with its figures, marker and catalog."""
+    if lang == "en":
+        return RELEASE_NB, SOURCE_NB, OUT, LINKS
+    assignment = f"{ASSIGNMENT}_{lang}"
+    source = ROOT / "source" / assignment
+    links = {**{name: ROOT / name for name in HELPERS}, "images": source / "images",
+             **{name: source / name for name in LANGUAGE_FILES}}
+    return ROOT / "release" / assignment / NOTEBOOK, source / NOTEBOOK, ROOT / f"notebooks_{lang}", links
+
+
+def build(release_nb=RELEASE_NB, source_nb=SOURCE_NB, template=TEMPLATE, out=OUT, links=None, translate=None):
+    """What the output folder must hold: name -> ("file", bytes) or ("link", target).
+
+    ``translate(cell_id, text)`` gives the template's own markdown cells in the edition's
+    language (those copied from the source notebook come translated already)."""
+    links = links or LINKS
     student = read(release_nb, "release notebook")
-    explorer = fill_template(read(template, "template"), read(source_nb, "source notebook"),
-                             template, source_nb)
+    explorer = read(template, "template")
+    if translate:
+        for cell in explorer.cells:
+            if cell.cell_type == "markdown" and cell.source.strip():
+                cell.source = translate(cell.get("id"), cell.source)
+    explorer = fill_template(explorer, read(source_nb, "source notebook"), template, source_nb)
     wanted = {}
     for name, nb, keep_grading in ((NOTEBOOK, student, True), (EXPLORER, explorer, False)):
         clean(nb, keep_grading)
@@ -144,10 +166,10 @@ def build(release_nb=RELEASE_NB, source_nb=SOURCE_NB, template=TEMPLATE, out=OUT
             raise GenerateError(f"{name} would not be a valid notebook: {error.message}") from None
         text = nbformat.writes(nb, version=nbformat.NO_CONVERT)
         wanted[name] = ("file", (text if text.endswith("\n") else text + "\n").encode("utf-8"))
-    for name, target in LINKS.items():
+    for name, target in links.items():
         # A helper that does not exist (yet) at the root is not linked.
         if target.exists():
-            wanted[name] = ("link", link_target(name, out))
+            wanted[name] = ("link", link_target(name, out, links))
     return wanted
 
 
@@ -213,14 +235,24 @@ def main(argv=None):
         prog="python -m gc_editions.self_study",
         description="Generate the self-study edition (notebooks/) from the release and the source "
                     "notebook. scripts/generate runs nbgrader, then this.")
+    parser.add_argument("--lang", default="en", choices=LANGUAGES,
+                        help="the edition's language (default en: notebooks/; others: notebooks_<lang>/, from "
+                             "source/gradient_checking_<lang>/ and its release)")
     parser.add_argument("--template", type=Path, default=TEMPLATE,
                         help=f"the explorer notebook's template (default: {shown(TEMPLATE)})")
-    parser.add_argument("--out", type=Path, default=OUT, help=f"output folder (default: {shown(OUT)})")
+    parser.add_argument("--out", type=Path, default=None, help=f"output folder (default: {shown(OUT)} for English)")
     parser.add_argument("--check", action="store_true",
                         help="write nothing; list what differs from what would be generated and exit 1 if anything does")
     args = parser.parse_args(argv)
+    release_nb, source_nb, out, links = edition_paths(args.lang)
+    args.out = args.out or out
+    translate = None
+    if args.lang != "en":
+        from gc_editions import catalogs
+        catalog = catalogs.read(catalogs.po_path(args.lang))
+        translate = lambda cell_id, text: catalog.get(text, cell_id).string  # noqa: E731 (the build checked it is there)
     try:
-        wanted = build(template=args.template, out=args.out)
+        wanted = build(release_nb, source_nb, args.template, args.out, links, translate)
         if args.check:
             problems = differences(wanted, args.out)
             if problems:
