@@ -323,13 +323,13 @@ def answered_namespace(answers):
     return ns
 
 
-def points_by_exercise(course_dir, student, db_url=None):
+def points_by_exercise(course_dir, student, db_url=None, assignment=ASSIGNMENT):
     """Read one student's autograded points per exercise from the scratch course's gradebook
     (its SQLite file, or the database at ``db_url``)."""
     from nbgrader.api import Gradebook
     points = dict.fromkeys(POINTS, 0.0)
     with Gradebook(db_url or f"sqlite:///{Path(course_dir) / 'gradebook.db'}") as gb:
-        notebook = gb.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student)
+        notebook = gb.find_submission_notebook(NOTEBOOK, assignment, student)
         for grade in notebook.grades:
             points[exercise_of(grade.name)] += grade.score
     return points

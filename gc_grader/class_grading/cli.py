@@ -41,6 +41,7 @@ from gc_grader.class_grading.model import CourseBundle
 from gc_grader.class_grading.report import class_scores, lost_point_reasons, plot_distribution, summary_lines
 from gc_grader.judge.secret import course_secret
 from gc_grader.sandbox import Sandbox, SandboxUnavailable
+from gc_i18n import speaking_edition
 
 #: Exit status after Ctrl-C, as a shell reports it.
 INTERRUPTED = 130
@@ -162,13 +163,15 @@ def report(args, course, gb, failures, graded, up_to_date, exported, sandbox=Tru
     """The summary on screen and in the reports folder, with the histogram."""
     scores = class_scores(gb, args.assignment)
     reasons = lost_point_reasons(course, args.assignment, scores.scores)
-    lines = summary_lines(args.assignment, scores, reasons, failures, len(graded), len(up_to_date))
-    if not sandbox:
-        lines = [UNSANDBOXED + ".", *lines]
-    folder = args.reports
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "summary.txt").write_text("\n".join(lines) + "\n")
-    plot_distribution(args.assignment, scores, folder / "score_distribution.png")
+    # In the edition's language, as its feedback is (the marker of its source folder).
+    with speaking_edition(course.folder("source", args.assignment)):
+        lines = summary_lines(args.assignment, scores, reasons, failures, len(graded), len(up_to_date))
+        if not sandbox:
+            lines = [UNSANDBOXED + ".", *lines]
+        folder = args.reports
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "summary.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        plot_distribution(args.assignment, scores, folder / "score_distribution.png")
     print("\n".join(lines))
     print(f"\nWritten: {exported}, {folder / 'summary.txt'}, {folder / 'score_distribution.png'}")
 

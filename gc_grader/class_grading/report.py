@@ -12,6 +12,7 @@ from pathlib import Path
 import nbformat
 
 from gc_grader.assignment import exercise_of, grade_id
+from gc_i18n import _
 
 #: How many distinct reasons for lost points the report lists per exercise.
 TOP_REASONS = 3
@@ -71,22 +72,25 @@ def lost_point_reasons(course, assignment, students):
 def summary_lines(assignment, class_result, reasons, failures, graded_now, up_to_date):
     """The report as lines of text: counts, the table, failures, reasons for lost points."""
     maxima, scores = class_result.maxima, class_result.scores
-    lines = [f"{assignment}: {len(scores)} submissions in the gradebook; "
-             f"graded now {graded_now}, already up to date {up_to_date}, failed {len(failures)}", ""]
-    width = max([len("exercise"), len("total"), *map(len, maxima)])
-    lines.append(f"{'exercise':<{width}}  {'points':>6}  {'mean':>6}  {'full':>5}  {'zero':>5}")
+    lines = [_("{assignment}: {count} submissions in the gradebook; graded now {graded}, already up to date "
+               "{up_to_date}, failed {failed}").format(assignment=assignment, count=len(scores), graded=graded_now,
+                                                      up_to_date=up_to_date, failed=len(failures)), ""]
+    heads = [_("exercise"), _("points"), _("mean"), _("full"), _("zero")]
+    total = _("total")
+    width = max([len(heads[0]), len(total), *map(len, maxima)])
+    lines.append(f"{heads[0]:<{width}}  {heads[1]:>6}  {heads[2]:>6}  {heads[3]:>5}  {heads[4]:>5}")
     rows = [(name, top, [points[name] for points in scores.values()]) for name, top in maxima.items()]
-    rows.append(("total", sum(maxima.values()), list(class_result.totals().values())))
+    rows.append((total, sum(maxima.values()), list(class_result.totals().values())))
     for name, top, values in rows:
         mean = f"{sum(values) / len(values):.1f}" if values else "-"
         full = sum(1 for value in values if value >= top)
         zero = sum(1 for value in values if value == 0)
         lines.append(f"{name:<{width}}  {top:>6g}  {mean:>6}  {full:>5}  {zero:>5}")
     if failures:
-        lines += ["", f"Failures ({len(failures)}):"]
+        lines += ["", _("Failures ({count}):").format(count=len(failures))]
         lines += [f"  {student}: {reason}" for student, reason in sorted(failures.items())]
     if any(reasons.values()):
-        lines += ["", "Why points were lost (most common first):"]
+        lines += ["", _("Why points were lost (most common first):")]
         for name in maxima:
             for message, count in reasons.get(name, Counter()).most_common(TOP_REASONS):
                 lines.append(f"  {name} x{count}: {message}")
@@ -105,10 +109,11 @@ def plot_distribution(assignment, class_result, path):
     bins = [top * step / 20 for step in range(21)]
     axes.hist(totals, bins=bins, color="#3b7dd8", edgecolor="white")
     axes.set_xlim(0, top)
-    axes.set_xlabel(f"total score (out of {top:g})")
-    axes.set_ylabel("students")
+    axes.set_xlabel(_("total score (out of {top})").format(top=f"{top:g}"))
+    axes.set_ylabel(_("students"))
     mean = sum(totals) / len(totals) if totals else 0
-    axes.set_title(f"{assignment}: {len(totals)} submissions, mean {mean:.1f}")
+    axes.set_title(_("{assignment}: {count} submissions, mean {mean}").format(
+        assignment=assignment, count=len(totals), mean=f"{mean:.1f}"))
     if totals:
         axes.axvline(mean, color="#d62728", linestyle="--", linewidth=1)
     figure.tight_layout()

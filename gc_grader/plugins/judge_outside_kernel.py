@@ -30,7 +30,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer
 
 from gc_grader.assignment import EXERCISES, SUPPORT_FILES, exercise_of, grade_id
-from gc_i18n import _, edition_language, speaking
+from gc_i18n import _, speaking_edition
 from gc_grader.checks.errors import GradingFailure
 from gc_grader.judge import runner as runner_module
 from gc_grader.judge.report import MAX_REPORT_BYTES, AnswerReport, UnusableReport
@@ -57,9 +57,9 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
         folder = resources.get("metadata", {}).get("path") or "."
         course = CourseDirectory(config=self.config)
         secret = course_secret(course.root)
-        # The feedback speaks the edition's language (its source folder's marker, which no student can touch).
-        lang = edition_language(course.format_path(course.source_directory, ".", info.get("assignment", "")))
-        with speaking(lang):
+        # The feedback speaks the edition's language: its source folder's marker and catalog, which
+        # no student can touch.
+        with speaking_edition(course.format_path(course.source_directory, ".", info.get("assignment", ""))):
             verdicts = self._judge_all(
                 {exercise: (student_cells_before_test(nb, exercise, source_cells(self, info)),
                             seed_for(secret, info.get("student", ""), exercise)) for exercise in EXERCISES},
