@@ -37,7 +37,8 @@ def relatively_close(a, b, rtol=RTOL):
 def verdict(exercise, call, what, sentence):
     """A hidden check's verdict, laid out as the public tests lay theirs out: which function
     failed, the call, what went wrong (expected versus obtained), and one sentence."""
-    return f"{_('{name} failed a hidden check.').format(name=exercise)}\n  {call}\n  {what}\n  {sentence}"
+    first = _("{name} failed a hidden check.").format(name=exercise)
+    return f"{first}\n  {call}\n  {what}\n  {sentence}"
 
 
 def changed_parameters(exercise, call):
