@@ -311,7 +311,8 @@ def not_a_number(call, value):
         obtained = _("a numpy array of shape {shape}").format(shape=value.shape)
     else:
         obtained = _("{value} of type {type}").format(value=_short(_text_of(value, repr)), type=type(value).__name__)
-    return f"{call}\n  {expected_obtained(_('one float'), obtained)}"
+    one_float = _("one float")
+    return f"{call}\n  {expected_obtained(one_float, obtained)}"
 
 
 def not_a_number_hint(name, type_name):
@@ -419,7 +420,8 @@ def _check_signature(function, name):
 
 
 def _passed():
-    print(f"{GREEN}{_('All tests passed.')}{RESET}")
+    passed = _("All tests passed.")
+    print(f"{GREEN}{passed}{RESET}")
 
 
 # ---------------------------------------------------------------- grading each exercise alone

@@ -43,6 +43,14 @@ class EditionError(Exception):
     """An edition cannot be built from its catalog; the message says why and what to do."""
 
 
+def shown(path):
+    """``path`` relative to the repository when it is inside it, for messages."""
+    try:
+        return str(Path(path).relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def assignment_of(lang):
     """The nbgrader assignment of the edition in ``lang``."""
     return ASSIGNMENT if lang == "en" else f"{ASSIGNMENT}_{lang}"
@@ -52,7 +60,7 @@ def complete_catalog(lang):
     """The catalog of ``lang``, refusing one that cannot make an edition."""
     path = catalogs.po_path(lang)
     if not path.is_file():
-        raise EditionError(f"{path.relative_to(ROOT)} is missing; run python -m gc_editions.catalogs")
+        raise EditionError(f"{shown(path)} is missing; run python -m gc_editions.catalogs")
     catalog = catalogs.read(path)
     pot = catalogs.template()
     stale = [message for message in pot if message.id and catalog.get(message.id, message.context) is None]
@@ -62,7 +70,7 @@ def complete_catalog(lang):
     if problems:
         listed = "\n  ".join(problems[:20]) + (f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else "")
         raise EditionError(f"the {lang} catalog cannot make an edition ({len(problems)} problems); translate or "
-                           f"review these in {path.relative_to(ROOT)}, then run scripts/generate:\n  {listed}")
+                           f"review these in {shown(path)}, then run scripts/generate:\n  {listed}")
     return catalog
 
 

@@ -25,6 +25,11 @@ Why a verdict has three values: a difference above the threshold can be the grad
 fault or the step's (rounding, truncation, a ReLU kink within epsilon). ``judge`` measures how
 far the step alone can move the estimate, from the estimate's own behaviour; only a
 difference far beyond that blames the gradient ("disagrees"), one within it is "unsure".
+
+What this module says in words (a line's label, an error's message) is marked for
+translation (see ``gc_i18n``) and comes out in the edition's language; its identifiers
+(METHODS, PRECISIONS, the verdicts, the block names) are English in every edition, since
+code compares them.
 """
 
 from dataclasses import dataclass
@@ -32,6 +37,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from gc_i18n import _
 from gc_utils import DEFAULT_SHAPES, dictionary_to_vector, gradients_to_vector, vector_to_dictionary
 from testCases import gradient_check_n_test_case
 
@@ -109,7 +115,8 @@ def estimate(line, epsilon, method="centered", precision="float64"):
     real = _real(precision)
     eps = real(epsilon)
     if eps == 0:
-        raise ValueError(f"epsilon={epsilon!r} is zero in {precision}")
+        raise ValueError(_("epsilon={epsilon} is zero in {precision}").format(epsilon=repr(epsilon),
+                                                                              precision=precision))
     if method == "centered":
         value = (line.at(eps, real) - line.at(-eps, real)) / (real(2) * eps)
     elif method == "forward":
@@ -219,7 +226,8 @@ def one_d_line(model="linear", x=2.0, theta=4.0):
     enough for the full V.
     """
     if model not in ONE_D_MODELS:
-        raise ValueError(f"model must be one of {ONE_D_MODELS}, not {model!r}")
+        raise ValueError(_("model must be one of {models}, not {model}").format(models=ONE_D_MODELS,
+                                                                                model=repr(model)))
     point = np.array([float(theta)])
     if model == "linear":
         def cost(th, dtype):
@@ -376,7 +384,8 @@ def network_line(backprop=reference_backprop, kink=False, block=None, seed=0):
     point = dictionary_to_vector(parameters)[0].ravel()
     masks = _block_masks()
     if block is not None and block not in masks:
-        raise ValueError(f"block must be one of {list(masks)}, not {block!r}")
+        raise ValueError(_("block must be one of {blocks}, not {block}").format(blocks=list(masks),
+                                                                                block=repr(block)))
     mask = masks[block] if block is not None else np.ones(point.size, dtype=bool)
     claimed = _claimed_gradient(backprop, point, X, Y, "float64")
     block_number = list(masks).index(block) + 1 if block is not None else 0
@@ -390,15 +399,22 @@ def network_line(backprop=reference_backprop, kink=False, block=None, seed=0):
         claimed = _claimed_gradient(backprop, point, X, Y, precision).astype(real)
         return real(claimed @ direction.astype(real))
 
-    where = "all 47 parameters" if block is None else block
-    return Line(f"network, direction in {where}" + (", ReLU kink" if kink else ""), point, direction, cost,
-                slope, smooth=not kink)
+    return Line(_network_label(block, kink), point, direction, cost, slope, smooth=not kink)
+
+
+def _network_label(block, kink):
+    """The label of a network Line (a plot's title shows it), in the edition's language."""
+    if block is None:
+        return (_("network, direction in all 47 parameters, ReLU kink") if kink
+                else _("network, direction in all 47 parameters"))
+    return (_("network, direction in {block}, ReLU kink") if kink
+            else _("network, direction in {block}")).format(block=block)
 
 
 def _claimed_gradient(backprop, point, X, Y, precision):
     """The 47-entry gradient that ``backprop`` computes at ``point``, in ``precision``."""
     real = _real(precision)
-    _, cache = network_cost(vector_to_dictionary(point.astype(real)), X, Y)
+    cache = network_cost(vector_to_dictionary(point.astype(real)), X, Y)[1]
     # Y in the same precision: an integer Y would quietly turn float32 gradients into float64.
     return gradients_to_vector(backprop(X.astype(real), np.asarray(Y).astype(real), cache)).ravel()
 
@@ -526,10 +542,12 @@ def block_breakdown(backprop=reference_backprop, epsilon=1e-7, method="centered"
 
 def _real(precision):
     if precision not in _REAL:
-        raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
+        raise ValueError(_("precision must be one of {precisions}, not {precision}").format(
+            precisions=PRECISIONS, precision=repr(precision)))
     return _REAL[precision]
 
 
 def _method(method):
     if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+        raise ValueError(_("method must be one of {methods}, not {method}").format(methods=METHODS,
+                                                                                   method=repr(method)))

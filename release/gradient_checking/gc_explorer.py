@@ -11,28 +11,44 @@ marker over a cached background (blitting), which keeps an update well under 100
 Under nbgrader (the ``NBGRADER_EXECUTION`` environment variable is set) no widget is
 built: ``explore_epsilon`` prints a short static summary instead, so autograding never
 depends on a front end and stays quick.
+
+Every word a student reads is marked for translation (see ``gc_i18n``) and shown in the
+edition's language. What code compares stays English in every edition: the models' names
+(the notebooks' code cells pass them), gc_epsilon's methods, precisions and verdicts, the
+backprop choices, the plot's line names and the readout's row names (their CSS classes).
+A toggle shows each of these values by its translated label; in English, where every
+label is its value, its options are the plain values, as before.
 """
 
 import html
 import io
 import os
 import time
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
 import gc_epsilon as numerics
+from gc_i18n import N_, _, language, pgettext
 
-#: Model name shown on the toggle -> what it checks.
-MODELS = ("1-D: J = θ·x", "1-D: J = x·sin θ", "network", "network, ReLU kink")
+#: The models, by the names that the notebooks pass to explore_epsilon (English in every
+#: edition); the toggle shows each by ``_model_label``.
+MODELS = ("1-D: J = θ·x", "1-D: J = x·sin θ", N_("network"), N_("network, ReLU kink"))
 #: The backprop toggle, named for what each choice is: the function the notebook passes in
 #: (the student's own: buggy as given, correct once they fix it, whatever they did to it)
-#: and gc_epsilon's known-correct one.
+#: and gc_epsilon's known-correct one. These are its values; it shows ``_backprop_label``.
 YOURS, REFERENCE = "your backward_propagation_n", "correct reference"
 BACKPROPS = (YOURS, REFERENCE)
 #: Where the slider starts: the notebook's epsilon.
 DEFAULT_EPSILON = 1e-7
 _ONE_D = {"1-D: J = θ·x": "linear", "1-D: J = x·sin θ": "sine"}
 _Y_RANGE = (1e-17, 3.0)
+#: Fonts that write Chinese, best first: matplotlib's default font (DejaVu Sans) has no Chinese
+#: glyphs, and would draw the plot's words as empty boxes. Debian's fonts-noto-cjk (installed by
+#: scripts/setup-languages) gives the first.
+_CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
+              "Droid Sans Fallback", "Noto Sans CJK JP")
 
 
 def explore_epsilon(model=MODELS[0], backprop=None, gradient_check=None, gradient_check_n=None,
@@ -55,19 +71,27 @@ def explore_epsilon(model=MODELS[0], backprop=None, gradient_check=None, gradien
 def static_summary(model=MODELS[0], backprop=None):
     """A few lines of text with the gist of the explorer, for runs without a front end."""
     choice = _first_choice(model, backprop)
-    which = "" if model in _ONE_D else f", {choice}"
-    lines = [f"Epsilon explorer, static summary for {model}{which} (open the notebook in JupyterLab "
-             "for the interactive version):"]
+    shown = (_model_label(model) if model in _ONE_D else
+             # Translators: the model of the explorer, and the backpropagation it checks.
+             _("{model}, {backprop}").format(model=_model_label(model), backprop=_backprop_label(choice)))
+    lines = [_("Epsilon explorer, static summary for {model} (open the notebook in JupyterLab "
+               "for the interactive version):").format(model=shown)]
     try:
         line = _line(model, backprop, choice)
         for method in numerics.METHODS:
             at = numerics.check(line, 1e-7, method, "float64")
             curve = numerics.sweep(line, method, "float64")
             lowest = curve.differences[curve.epsilons == curve.best][0]
-            lines.append(f"  {method:>12}, float64: difference {at.difference:.1e} at ε = 1e-07 "
-                         f"({'passes' if at.passed else 'fails'}); lowest {lowest:.1e}, at ε = {curve.best:.0e}")
+            said = (_("{method}, {precision}: difference {difference} at ε = {epsilon} (passes); "
+                      "lowest {lowest}, at ε = {best}") if at.passed else
+                    _("{method}, {precision}: difference {difference} at ε = {epsilon} (fails); "
+                      "lowest {lowest}, at ε = {best}"))
+            lines.append("  " + said.format(method=f"{_method_label(method):>12}", precision="float64",
+                                            difference=f"{at.difference:.1e}", epsilon="1e-07",
+                                            lowest=f"{lowest:.1e}", best=f"{curve.best:.0e}"))
     except Exception as error:  # the notebook's backprop may be half edited: say so, never crash
-        lines.append(f"  (the explorer could not run: {type(error).__name__}: {error})")
+        lines.append("  " + _("(the explorer could not run: {error}: {message})").format(
+            error=type(error).__name__, message=error))
     return "\n".join(lines)
 
 
@@ -76,7 +100,7 @@ def _line(model, backprop, choice):
     if model in _ONE_D:
         return numerics.one_d_line(_ONE_D[model])
     if model not in MODELS:
-        raise ValueError(f"model must be one of {MODELS}, not {model!r}")
+        raise ValueError(_unknown_model(model))
     return numerics.network_line(_backprop_for(choice, backprop), kink=model.endswith("kink"))
 
 
@@ -94,6 +118,60 @@ def _first_choice(model, backprop):
     return YOURS if backprop is not None and not model.endswith("kink") else REFERENCE
 
 
+def _unknown_model(model):
+    return _("model must be one of {models}, not {model}").format(models=MODELS, model=repr(model))
+
+
+# --- the words shown for the values that code compares ------------------------------------
+
+def _model_label(model):
+    """A model's name as the toggle shows it: "1-D" in words, the formula as it is."""
+    if model in _ONE_D:
+        # Translators: a one-dimensional model; {cost} is its formula, such as J = θ·x.
+        return _("1-D: {cost}").format(cost=model.partition(": ")[2])
+    return _(model)
+
+
+def _backprop_label(choice):
+    """A backprop choice (YOURS or REFERENCE) as the toggle shows it."""
+    if choice == YOURS:
+        # Translators: {function} is a function of the student's notebook, such as backward_propagation_n.
+        return _("your {function}").format(function="backward_propagation_n")
+    return _("correct reference") if choice == REFERENCE else choice
+
+
+def _method_label(method):
+    """A method of gc_epsilon.METHODS as shown: the name of a finite difference."""
+    if method == "centered":
+        return pgettext("finite difference", "centered")
+    if method == "forward":
+        return pgettext("finite difference", "forward")
+    if method == "complex-step":
+        return pgettext("finite difference", "complex-step")
+    return method
+
+
+def _verdict_label(verdict):
+    """A verdict of gc_epsilon.Judgement, in one word, as the breakdown's table shows it."""
+    if verdict == "agrees":
+        return pgettext("gradient verdict", "agrees")
+    if verdict == "disagrees":
+        return pgettext("gradient verdict", "disagrees")
+    if verdict == "unsure":
+        return pgettext("gradient verdict", "unsure")
+    return verdict
+
+
+def _options(values, label):
+    """A toggle's options: each value shown as ``label(value)``.
+
+    As (label, value) pairs, except where every label is its value (English): then the
+    plain values, which ipywidgets shows as they are, so that ``options`` reads as before.
+    """
+    pairs = tuple((label(value), value) for value in values)
+    return tuple(values) if all(shown == value for shown, value in pairs) else pairs
+
+
 class Explorer:
     """The widget: controls on top, the error plot, the readout and (network) the per-block table.
 
@@ -106,7 +184,7 @@ class Explorer:
         import ipywidgets as widgets
 
         if model not in MODELS:
-            raise ValueError(f"model must be one of {MODELS}, not {model!r}")
+            raise ValueError(_unknown_model(model))
         if epsilon is None:
             epsilon = DEFAULT_EPSILON
         self._backprop = backprop
@@ -119,12 +197,16 @@ class Explorer:
             value=epsilon, base=10, min=-16, max=-1, step=0.05, description="ε",
             readout_format=".1e", continuous_update=True,
             layout=widgets.Layout(width="520px"))
-        self.method = widgets.ToggleButtons(options=numerics.METHODS, description="method")
-        self.precision = widgets.ToggleButtons(options=numerics.PRECISIONS, description="precision")
-        self.model = widgets.ToggleButtons(options=MODELS, value=model, description="model")
+        self.method = widgets.ToggleButtons(options=_options(numerics.METHODS, _method_label),
+                                            description=_("method"))
+        # float64 and float32 are NumPy's names: shown as they are.
+        self.precision = widgets.ToggleButtons(options=numerics.PRECISIONS, description=_("precision"))
+        self.model = widgets.ToggleButtons(options=_options(MODELS, _model_label), value=model,
+                                           description=_("model"))
         self.backprop = widgets.ToggleButtons(
-            options=BACKPROPS if backprop is not None else (REFERENCE,),
-            value=_first_choice(model, backprop), description="backprop")
+            options=_options(BACKPROPS if backprop is not None else (REFERENCE,), _backprop_label),
+            # Translators: the toggle that chooses which backpropagation's gradients are checked.
+            value=_first_choice(model, backprop), description=_("backprop"))
         for toggle in (self.method, self.precision, self.model, self.backprop):
             toggle.style.button_width = "auto"
         self.plot = widgets.Image(format="png", layout=widgets.Layout(width="640px"))
@@ -199,38 +281,44 @@ class Explorer:
 
     def _broken(self, error):
         """The notebook's backward_propagation_n (say, half edited) failed: say so in the readout."""
-        self.readout.value = (f"<p class='gc-verdict' style='color:#cf222e'>The backpropagation under test "
-                              f"raised {html.escape(type(error).__name__)}: {html.escape(str(error))}. "
-                              f"Fix it and run the cell again, or choose the {REFERENCE}.</p>")
+        said = html.escape(_("The backpropagation under test raised {error}: {message}. Fix it and run the cell "
+                             "again, or choose the {reference}.")).format(
+            error=html.escape(type(error).__name__), message=html.escape(str(error)),
+            reference=html.escape(_backprop_label(REFERENCE)))
+        self.readout.value = f"<p class='gc-verdict' style='color:#cf222e'>{said}</p>"
         self.breakdown.value = ""
 
     def _show(self, judged, started):
         result = judged.check
         self.plot.value = self._figure.draw_marker(result, _VERDICT_COLORS[judged.verdict])
-        self.caption.value = (f"<small>marker at ε = {result.epsilon:.3e}, "
-                              f"difference = {result.difference:.3e}</small>")
+        # Translators: "difference" is the notebook's variable of formula (2), as in the readout.
+        caption = _("marker at ε = {epsilon}, difference = {difference}").format(
+            epsilon=f"{result.epsilon:.3e}", difference=f"{result.difference:.3e}")
+        self.caption.value = f"<small>{html.escape(caption)}</small>"
         self.readout.value = self._readout_html(judged)
         self.breakdown.value = self._breakdown_html() if self.model.value not in _ONE_D else ""
         self.update_ms.append((time.perf_counter() - started) * 1e3)
 
     def _readout_html(self, judged):
         result = judged.check
-        verdict = _VERDICT_WORDS[judged.verdict]
+        verdict = _("{verdict} (threshold {threshold})").format(
+            verdict=_(_VERDICT_WORDS[judged.verdict]), threshold=f"{numerics.THRESHOLD:.0e}")
         color = _VERDICT_COLORS[judged.verdict]
-        rows = [("ε", f"{result.epsilon:.3e}"), ("gradapprox", f"{result.gradapprox:.12g}"),
-                ("grad", f"{result.grad:.12g}"), ("difference", f"{result.difference:.3e}")]
+        # The notebook's own names (its formula (2) too): shown as they are, in every edition.
+        rows = [("ε", "ε", f"{result.epsilon:.3e}"), ("gradapprox", "gradapprox", f"{result.gradapprox:.12g}"),
+                ("grad", "grad", f"{result.grad:.12g}"), ("difference", "difference", f"{result.difference:.3e}")]
         rows += self._student_rows()
-        cells = "".join(f"<tr><td>{html.escape(name)}</td><td class='gc-{_css(name)}'>"
-                        f"<code>{html.escape(value)}</code></td></tr>" for name, value in rows)
+        # Each row's class comes from its English name, whatever the label says.
+        cells = "".join(f"<tr><td>{html.escape(label)}</td><td class='gc-{_css(name)}'>"
+                        f"<code>{html.escape(value)}</code></td></tr>" for name, label, value in rows)
         return (f"<table class='gc-readout'>{cells}</table>"
-                f"<p class='gc-verdict' style='color:{color};font-weight:bold'>"
-                f"{html.escape(verdict)} (threshold {numerics.THRESHOLD:.0e})</p>")
+                f"<p class='gc-verdict' style='color:{color};font-weight:bold'>{html.escape(verdict)}</p>")
 
     def _student_rows(self):
         """What the student's own gradient_check / gradient_check_n say at this epsilon.
 
         Shown only where it is comparable: the student's functions take centered
-        differences in float64, on the assignment's own model.
+        differences in float64, on the assignment's own model. Rows of (name, label, value).
         """
         eps = self.epsilon.value
         model = self.model.value
@@ -238,12 +326,14 @@ class Explorer:
             return []
         if model == MODELS[0] and self._student["gradient_check"] is not None:
             return [("your gradient_check(2, 4, ε)",
+                     _("your {function}").format(function="gradient_check(2, 4, ε)"),
                      _call_student(self._student["gradient_check"], 2.0, 4.0, eps))]
         if model == "network" and self._student["gradient_check_n"] is not None:
             X, Y, parameters = numerics.network_case()
             gradients = self._cached("gradients", lambda: self._chosen_backprop()(
                 X, Y, numerics.network_cost(parameters, X, Y)[1]))
             return [("your gradient_check_n at ε (entry by entry)",
+                     _("your {function} at ε (entry by entry)").format(function="gradient_check_n"),
                      _call_student(self._student["gradient_check_n"], parameters, gradients, X, Y, eps))]
         return []
 
@@ -260,24 +350,35 @@ class Explorer:
                 f"<tr class='gc-block' data-block='{item.block}'><td><code>d{item.block}</code></td>"
                 f"<td>{item.size}</td><td class='gc-block-difference'><code>{item.check.difference:.2e}"
                 f"</code></td><td><div style='background:{color};height:10px;width:{width}px'></div></td>"
-                f"<td class='gc-block-verdict' style='color:{color}'>{item.verdict}</td></tr>")
-        return ("<p><b>Which gradients disagree?</b> One check per parameter block, along a direction "
-                "in that block only. <i>disagrees</i>: the difference is far beyond anything the step "
-                "can cause, so the gradient is wrong. <i>unsure</i>: above the threshold, but within "
-                "what the step alone can cause (the estimate moves that much from ε to 2ε, J is not "
-                "resolved that finely at this ε, or a kink lies within ε), so the step, not the "
-                "gradient, may be to blame.</p>"
-                "<table class='gc-breakdown'><tr><th>gradient</th><th>entries</th><th>difference</th>"
-                "<th></th><th></th></tr>" + "".join(rows) + "</table>")
+                f"<td class='gc-block-verdict' style='color:{color}'>{html.escape(_verdict_label(item.verdict))}"
+                f"</td></tr>")
+        return _breakdown_heading() + "".join(rows) + "</table>"
+
+
+def _breakdown_heading():
+    """What the breakdown's verdicts mean, and its table's header row (the table left open)."""
+    def word(verdict):
+        return f"<i>{html.escape(_verdict_label(verdict))}</i>"
+
+    explained = html.escape(_(
+        "One check per parameter block, along a direction in that block only. {disagrees}: the "
+        "difference is far beyond anything the step can cause, so the gradient is wrong. {unsure}: "
+        "above the threshold, but within what the step alone can cause (the estimate moves that much "
+        "from ε to 2ε, J is not resolved that finely at this ε, or a kink lies within ε), so the step, "
+        "not the gradient, may be to blame.")).format(disagrees=word("disagrees"), unsure=word("unsure"))
+    question = html.escape(_("Which gradients disagree?"))    # (a call inside an f-string escapes extraction)
+    headings = "".join(f"<th>{html.escape(heading)}</th>"
+                       for heading in (_("gradient"), _("entries"), _("difference"), "", ""))
+    return f"<p><b>{question}</b> {explained}</p><table class='gc-breakdown'><tr>{headings}</tr>"
 
 
 _VERDICT_COLORS = {"agrees": "#1a7f37", "disagrees": "#cf222e", "unsure": "#6e7781"}
-#: What the readout says for each verdict of gc_epsilon.Judgement.
+#: What the readout says for each verdict of gc_epsilon.Judgement (translated where shown).
 _VERDICT_WORDS = {
-    "agrees": "passes: the gradient agrees",
-    "disagrees": "fails: the gradient disagrees, by far more than the step can explain",
-    "unsure": "fails, but the step may be to blame: at this ε the estimate itself is that unsteady "
-              "(rounding, truncation or a kink) that it cannot tell a wrong gradient from a right one",
+    "agrees": N_("passes: the gradient agrees"),
+    "disagrees": N_("fails: the gradient disagrees, by far more than the step can explain"),
+    "unsure": N_("fails, but the step may be to blame: at this ε the estimate itself is that unsteady "
+                 "(rounding, truncation or a kink) that it cannot tell a wrong gradient from a right one"),
 }
 
 
@@ -287,7 +388,7 @@ def _call_student(function, *args):
         value = function(*args)
         return f"{float(value):.3e}"
     except Exception as error:  # the student's code may be unfinished: say so, never crash
-        return f"raised {type(error).__name__}: {error}"
+        return _("raised {error}: {message}").format(error=type(error).__name__, message=error)
 
 
 def _bar_width(difference):
@@ -328,21 +429,26 @@ class _Figure:
         ax.set_yscale("log")
         ax.set_xlim(1e-16, 1e-1)
         ax.set_ylim(*_Y_RANGE)
+        # The words' font: matplotlib's default, with a fallback for the glyphs it lacks.
+        family = _plot_family()
+        words = {"fontfamily": family} if family else {}
+        self._legend_font = {"prop": {"family": family, "size": 7}} if family else {"fontsize": 7}
         ax.set_xlabel("ε")
-        ax.set_ylabel("relative difference")
+        ax.set_ylabel(_("relative difference"), **words)
         ax.grid(True, which="major", lw=0.3)
         self.threshold = ax.axhline(numerics.THRESHOLD, color="#cf222e", lw=1,
-                                    label=f"threshold {numerics.THRESHOLD:.0e}")
+                                    label=_("threshold {threshold}").format(threshold=f"{numerics.THRESHOLD:.0e}"))
+        # The lines by their English names (code looks them up); each legend shows its label.
         styles = {
-            "difference": dict(ls="-", marker="o", ms=3, lw=1.2, color="#0969da"),
-            "truncation": dict(ls="--", lw=1, color="#8250df"),
-            "round-off": dict(ls="--", lw=1, color="#bc4c00"),
-            "optimum": dict(ls=":", lw=1, color="#6e7781"),
+            N_("difference"): dict(ls="-", marker="o", ms=3, lw=1.2, color="#0969da"),
+            N_("truncation"): dict(ls="--", lw=1, color="#8250df"),
+            N_("round-off"): dict(ls="--", lw=1, color="#bc4c00"),
+            N_("optimum"): dict(ls=":", lw=1, color="#6e7781"),
         }
-        self.lines = {name: ax.plot([], [], animated=True, label=name, **style)[0]
+        self.lines = {name: ax.plot([], [], animated=True, label=_(name), **style)[0]
                       for name, style in styles.items()}
         self.lines["optimum"].set_transform(ax.get_xaxis_transform())
-        self.title = ax.set_title("", fontsize=10, animated=True)
+        self.title = ax.set_title("", fontsize=10, animated=True, **words)
         # Labels that start with "_" stay out of legends (matplotlib's rule): the caption
         # under the plot says where the marker is.
         self.marker = ax.plot([], [], "o", ms=9, mfc="none", mew=2, animated=True, label="_marker")[0]
@@ -356,15 +462,13 @@ class _Figure:
         self.lines["difference"].set_data(curve.epsilons, curve.shown)
         exact = int(np.count_nonzero(curve.exact))
         self.lines["difference"].set_label(
-            "difference" + (f" ({exact} of {curve.epsilons.size} exactly 0: not drawn)" if exact else ""))
+            _("difference ({count} of {total} exactly 0: not drawn)").format(count=exact, total=curve.epsilons.size)
+            if exact else _("difference"))
         for name, values in (("truncation", curve.truncation), ("round-off", curve.roundoff)):
             self.lines[name].set_data(*((curve.epsilons, values) if values is not None else ([], [])))
         optimum = [curve.optimum] * 2 if curve.optimum is not None else []
         self.lines["optimum"].set_data(optimum, [0, 1] if optimum else [])
-        self.title.set_text(f"{label}: {curve.method}, {curve.precision}"
-                            + (f"; optimum ε ≈ {curve.optimum:.0e}" if curve.optimum else "")
-                            + ("; exactly 0 at every ε (not drawn)" if exact == curve.epsilons.size
-                               else ""))
+        self.title.set_text(_title(label, curve, exact == curve.epsilons.size))
         for artist in (*self.lines.values(), self.title):
             self.figure.draw_artist(artist)
         self._draw_legend([*self.drawn_lines(), self.threshold])
@@ -379,8 +483,8 @@ class _Figure:
         """
         key = tuple(handle.get_label() for handle in handles)
         if key not in self._legends:
-            legend = self.axes.legend(handles=handles, loc="lower left", fontsize=7, ncol=3,
-                                      framealpha=1, fancybox=False)
+            legend = self.axes.legend(handles=handles, loc="lower left", ncol=3, framealpha=1, fancybox=False,
+                                      **self._legend_font)
             legend.set_animated(True)
             self.figure.draw_artist(legend)
             self._legends[key] = (legend, self.canvas.copy_from_bbox(legend.get_window_extent()))
@@ -401,6 +505,56 @@ class _Figure:
         self.marker.set_color(color)
         self.axes.draw_artist(self.marker)
         return _png(self.canvas)
+
+
+def _title(label, curve, all_exact):
+    """The plot's title: the line, the method and precision, and what else to know about the curve."""
+    if curve.optimum and all_exact:
+        # Translators: the plot's title. {line} is what is checked (such as J = θ·x), {method} a
+        # finite difference, {precision} float64 or float32, {optimum} an epsilon (such as 6e-06).
+        title = _("{line}: {method}, {precision}; optimum ε ≈ {optimum}; exactly 0 at every ε (not drawn)")
+    elif curve.optimum:
+        title = _("{line}: {method}, {precision}; optimum ε ≈ {optimum}")
+    elif all_exact:
+        title = _("{line}: {method}, {precision}; exactly 0 at every ε (not drawn)")
+    else:
+        title = _("{line}: {method}, {precision}")
+    return title.format(line=label, method=_method_label(curve.method), precision=curve.precision,
+                        optimum=f"{curve.optimum:.0e}" if curve.optimum else "")
+
+
+def _plot_family():
+    """The font family of the plot's words, or None for matplotlib's default.
+
+    In Chinese, the default family first (for Latin and Greek letters and digits, as in every
+    edition), then a font with Chinese glyphs, where one is installed: matplotlib takes each
+    glyph from the first font of the family that has it.
+    """
+    if not language().startswith("zh"):
+        return None
+    chinese = _chinese_font()
+    return ["sans-serif", chinese] if chinese else None
+
+
+@lru_cache(maxsize=None)
+def _chinese_font():
+    """The first of _CJK_FONTS that matplotlib can use, or None (once per process)."""
+    from matplotlib import font_manager
+
+    def known():
+        names = {font.name for font in font_manager.fontManager.ttflist}
+        return next((name for name in _CJK_FONTS if name in names), None)
+
+    if known() is None:
+        # matplotlib's list of fonts is the one it cached when it first ran: a font installed
+        # since then is not on it. Add the system's Chinese fonts to it (for this process).
+        for path in font_manager.findSystemFonts():
+            if any(part in Path(path).name for part in ("CJK", "wqy", "DroidSansFallback", "SourceHan")):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    pass            # a font file matplotlib cannot read: the next one may do
+    return known()
 
 
 def _png(canvas):

@@ -2,14 +2,17 @@
 
 Every sentence a student or an instructor reads at run time (a test's verdict, a hint,
 an explorer's label, grade-class's summary) is written in English in the code, marked
-with ``N_`` where it is defined and translated with ``_`` where it is shown; the
-Spanish and Chinese catalogs live in ``locale/<language>/LC_MESSAGES/``.
+with ``N_`` where it is defined and translated with ``_`` where it is shown. The
+translations are edited in ``locale/<language>/LC_MESSAGES/gradient_checking.po``; each
+edition ships its language's compiled catalog beside its helpers (``gc_messages.mo``).
 
 Which language, in this order:
-1. the marker of the edition, a file ``gc_language`` beside this module holding a code
+1. the edition that ``speaking_edition`` names (the grader's process serves every
+   edition: it speaks each one's language while judging its submissions);
+2. the marker of the edition, a file ``gc_language`` beside this module holding a code
    such as ``es`` (the Spanish and Chinese editions ship one);
-2. the environment variable ``GC_LANGUAGE``;
-3. English.
+3. the environment variable ``GC_LANGUAGE`` (where a catalog is at hand);
+4. English.
 
 This module never calls ``gettext.install()``: IPython and the notebooks use ``_`` for
 other things, so the translating function stays a name of the modules that import it.
@@ -34,35 +37,34 @@ CATALOG = "gc_messages.mo"
 VARIABLE = "GC_LANGUAGE"
 
 _HERE = Path(__file__).parent          # not resolved: an edition's link to this file finds its own marker
-#: Languages chosen for a while by ``speaking`` (the grader's, for one edition's feedback).
+#: Editions chosen for a while by ``speaking_edition``: (language, folder of its catalog).
 _SPOKEN = []
 
 
 def edition_language(folder):
-    """The language of the edition in ``folder``: its marker's, or English."""
+    """The language of the edition in ``folder``: its marker's, else $GC_LANGUAGE's, else English."""
     try:
         chosen = (Path(folder) / MARKER).read_text(encoding="utf-8").strip()
     except OSError:
-        return "en"
+        chosen = os.environ.get(VARIABLE, "").strip()
     return chosen if chosen in LANGUAGES else "en"
+
+
+def _speaker():
+    """(language, folder of its catalog) to speak now."""
+    return _SPOKEN[-1] if _SPOKEN else (edition_language(_HERE), str(_HERE))
 
 
 def language():
-    """The language to speak: the one ``speaking`` chose, else the edition's marker beside this
-    module, else $GC_LANGUAGE, else English."""
-    if _SPOKEN:
-        return _SPOKEN[-1]
-    if (_HERE / MARKER).is_file():
-        return edition_language(_HERE)
-    chosen = os.environ.get(VARIABLE, "").strip()
-    return chosen if chosen in LANGUAGES else "en"
+    """The language to speak now (see the module's docstring for the order)."""
+    return _speaker()[0]
 
 
 @contextmanager
-def speaking(lang):
-    """Speak ``lang`` inside the block, whatever the marker says: the grader's process serves
-    every edition, and judges each one's submissions in that edition's language."""
-    _SPOKEN.append(lang if lang in LANGUAGES else "en")
+def speaking_edition(folder):
+    """Inside the block, speak the language of the edition in ``folder`` (an assignment's source
+    folder, with its marker and catalog), whatever this module's own marker says."""
+    _SPOKEN.append((edition_language(folder), str(folder)))
     try:
         yield
     finally:
@@ -70,20 +72,23 @@ def speaking(lang):
 
 
 def translator(lang=None):
-    """The translations of ``lang`` (default: ``language()``); English when it has no catalog."""
-    return _translations(lang or language())
+    """The translations to use now, or those of ``lang`` from the catalog beside this module;
+    English (no translation) when there is no catalog for it."""
+    spoken, folder = _speaker()
+    return _translations(lang or spoken, folder if lang in (None, spoken) else str(_HERE))
 
 
 @lru_cache(maxsize=None)
-def _translations(lang):
-    """The edition's own catalog when it speaks ``lang``; else the one of the course's locale/
-    folder (the grader's, which serves every edition); else none (English)."""
+def _translations(lang, folder):
+    """The catalog of ``lang``: the edition's in ``folder`` (``gc_messages.mo`` beside its marker),
+    else the course's (``locale/`` beside this module, compiled by gc_editions.catalogs), else
+    none: English."""
     if lang == "en":
         return gettext.NullTranslations()
-    beside = _HERE / CATALOG
-    if edition_language(_HERE) == lang and beside.is_file():
-        with open(beside, "rb") as catalog:
-            return gettext.GNUTranslations(catalog)
+    catalog = Path(folder) / CATALOG
+    if (Path(folder) / MARKER).is_file() and edition_language(folder) == lang and catalog.is_file():
+        with open(catalog, "rb") as data:
+            return gettext.GNUTranslations(data)
     return gettext.translation(DOMAIN, localedir=str(_HERE / "locale"), languages=[lang], fallback=True)
 
 

@@ -46,6 +46,21 @@ def test_each_translation_keeps_the_code_formulas_links_and_placeholders(lang):
     assert catalogs.lint(lang) == []
 
 
+def test_every_marked_sentence_of_the_code_is_in_the_template():
+    """Babel's extractor reads no call inside an f-string: a sentence marked there would never be
+    translated. Every literal given to _, N_ or pgettext, wherever it is, must be in the template."""
+    import ast
+    template = catalogs.template()
+    for name in catalogs.CODE:
+        for node in ast.walk(ast.parse((ROOT / name).read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "N_", "pgettext"):
+                literals = [arg.value for arg in node.args if isinstance(arg, ast.Constant) and isinstance(arg.value, str)]
+                context, message = (literals[0], literals[1]) if node.func.id == "pgettext" and len(literals) > 1 \
+                    else (None, literals[0] if literals else None)
+                if message is not None:
+                    assert template.get(message, context) is not None, f"{name}:{node.lineno}: {message!r} is not extracted"
+
+
 def test_lint_sees_a_lost_formula_code_span_and_placeholder():
     from babel.messages.catalog import Message
     markdown = Message("Compute $J(\\theta)$ with `forward_propagation`, see ![x](images/a.svg).",

@@ -1,0 +1,1 @@
+../gc_explorer.py

@@ -1,0 +1,107 @@
+"""The language the assignment speaks at run time, and its translations (gettext catalogs).
+
+Every sentence a student or an instructor reads at run time (a test's verdict, a hint,
+an explorer's label, grade-class's summary) is written in English in the code, marked
+with ``N_`` where it is defined and translated with ``_`` where it is shown. The
+translations are edited in ``locale/<language>/LC_MESSAGES/gradient_checking.po``; each
+edition ships its language's compiled catalog beside its helpers (``gc_messages.mo``).
+
+Which language, in this order:
+1. the edition that ``speaking_edition`` names (the grader's process serves every
+   edition: it speaks each one's language while judging its submissions);
+2. the marker of the edition, a file ``gc_language`` beside this module holding a code
+   such as ``es`` (the Spanish and Chinese editions ship one);
+3. the environment variable ``GC_LANGUAGE`` (where a catalog is at hand);
+4. English.
+
+This module never calls ``gettext.install()``: IPython and the notebooks use ``_`` for
+other things, so the translating function stays a name of the modules that import it.
+"""
+
+import gettext
+import os
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+#: The gettext domain: the catalogs are locale/<language>/LC_MESSAGES/gradient_checking.mo.
+DOMAIN = "gradient_checking"
+#: The editions' languages (English is the source, and has no catalog).
+LANGUAGES = ("en", "es", "zh_CN")
+#: The name of an edition's marker file, beside this module.
+MARKER = "gc_language"
+#: The edition's compiled catalog, beside the marker: one flat file, so that it travels with
+#: the helpers wherever they go (a kernel's sandbox, a student's download).
+CATALOG = "gc_messages.mo"
+#: The environment variable that chooses a language when no marker does.
+VARIABLE = "GC_LANGUAGE"
+
+_HERE = Path(__file__).parent          # not resolved: an edition's link to this file finds its own marker
+#: Editions chosen for a while by ``speaking_edition``: (language, folder of its catalog).
+_SPOKEN = []
+
+
+def edition_language(folder):
+    """The language of the edition in ``folder``: its marker's, else $GC_LANGUAGE's, else English."""
+    try:
+        chosen = (Path(folder) / MARKER).read_text(encoding="utf-8").strip()
+    except OSError:
+        chosen = os.environ.get(VARIABLE, "").strip()
+    return chosen if chosen in LANGUAGES else "en"
+
+
+def _speaker():
+    """(language, folder of its catalog) to speak now."""
+    return _SPOKEN[-1] if _SPOKEN else (edition_language(_HERE), str(_HERE))
+
+
+def language():
+    """The language to speak now (see the module's docstring for the order)."""
+    return _speaker()[0]
+
+
+@contextmanager
+def speaking_edition(folder):
+    """Inside the block, speak the language of the edition in ``folder`` (an assignment's source
+    folder, with its marker and catalog), whatever this module's own marker says."""
+    _SPOKEN.append((edition_language(folder), str(folder)))
+    try:
+        yield
+    finally:
+        _SPOKEN.pop()
+
+
+def translator(lang=None):
+    """The translations to use now, or those of ``lang`` from the catalog beside this module;
+    English (no translation) when there is no catalog for it."""
+    spoken, folder = _speaker()
+    return _translations(lang or spoken, folder if lang in (None, spoken) else str(_HERE))
+
+
+@lru_cache(maxsize=None)
+def _translations(lang, folder):
+    """The catalog of ``lang``: the edition's in ``folder`` (``gc_messages.mo`` beside its marker),
+    else the course's (``locale/`` beside this module, compiled by gc_editions.catalogs), else
+    none: English."""
+    if lang == "en":
+        return gettext.NullTranslations()
+    catalog = Path(folder) / CATALOG
+    if (Path(folder) / MARKER).is_file() and edition_language(folder) == lang and catalog.is_file():
+        with open(catalog, "rb") as data:
+            return gettext.GNUTranslations(data)
+    return gettext.translation(DOMAIN, localedir=str(_HERE / "locale"), languages=[lang], fallback=True)
+
+
+def _(message, lang=None):
+    """``message`` in the language of this edition (or in ``lang``)."""
+    return translator(lang).gettext(message)
+
+
+def pgettext(context, message, lang=None):
+    """``message`` in the language of this edition, for one ``context`` (a notebook cell's id, say)."""
+    return translator(lang).pgettext(context, message)
+
+
+def N_(message):
+    """Mark ``message`` for translation where it is defined; ``_`` translates it where it is shown."""
+    return message
