@@ -7,6 +7,7 @@ files as a person would check them: msgfmt --check, the code and formulas of eac
 editions' code cells and grade ids, and the editions' sync with what the build makes.
 """
 
+import filecmp
 import re
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ import sys
 import nbformat
 import pytest
 
-from course import ROOT, SOURCE_NB
+from course import ROOT, SOURCE_NB, copy_course, run_nbgrader
 from gc_editions import build, catalogs, self_study
 from gc_grader.assignment import NOTEBOOK_FILE
 
@@ -165,3 +166,26 @@ def test_the_self_study_paths_of_each_language():
         release_nb, source_nb, out, links = self_study.edition_paths(lang)
         assert out == ROOT / f"notebooks_{lang}" and "gc_language" in links
         assert release_nb.parent.name == source_nb.parent.name == build.assignment_of(lang)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_nbgrader_validates_each_edition_solved_and_fails_it_blank(lang):
+    """The edition's source (solved) passes every test in its own folder, where the helpers speak
+    its language; its release, unanswered, passes none."""
+    assignment = build.assignment_of(lang)
+    proc = run_nbgrader(ROOT, "validate", ROOT / "source" / assignment / NOTEBOOK_FILE)
+    assert "Success! Your notebook passes all the tests." in proc.stdout, proc.stdout
+    proc = run_nbgrader(ROOT, "validate", "--invert", ROOT / "release" / assignment / NOTEBOOK_FILE)
+    assert "Success! The notebook does not pass any tests." in proc.stdout, proc.stdout
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_each_committed_release_equals_a_fresh_generate_assignment(generated_course, tmp_path, lang):
+    assignment = build.assignment_of(lang)
+    course = copy_course(generated_course, tmp_path / "course")
+    run_nbgrader(course, "generate_assignment", assignment)
+    fresh, committed = course / "release" / assignment, ROOT / "release" / assignment
+    names = sorted(str(p.relative_to(fresh)) for p in fresh.rglob("*") if p.is_file())
+    assert names == sorted(str(p.relative_to(committed)) for p in committed.rglob("*")
+                           if p.is_file() and "__pycache__" not in p.parts)
+    assert [name for name in names if not filecmp.cmp(fresh / name, committed / name, shallow=False)] == []
