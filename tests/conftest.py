@@ -9,7 +9,7 @@ PostgreSQL. The fast tier is ``./run-tests -m "not slow"``.
 
 import pytest
 
-from course import ASSIGNMENT, copy_course, make_scratch_course, notebook_functions, run_nbgrader
+from course import ASSIGNMENT, RELEASE_NB, copy_course, make_scratch_course, notebook_functions, run_nbgrader
 
 
 @pytest.fixture(scope="session")
@@ -33,3 +33,9 @@ def course(generated_course, tmp_path):
 def solved():
     """Every function of the solved source notebook (its demos not run)."""
     return notebook_functions()
+
+
+@pytest.fixture
+def in_the_release(monkeypatch):
+    """Run where the assignment's helpers import from (the release), as the judge's runner does."""
+    monkeypatch.chdir(RELEASE_NB.parent)

@@ -9,14 +9,13 @@ verdict), on several students' seeds. test_autograde.py proves the same end to e
 """
 
 import io
-import sys
 from contextlib import redirect_stdout
 
 import pytest
 
 import public_tests
-from course import RELEASE_NB, SOURCE_NB, answered_namespace, cell_by_grade_id, read_notebook
-from gc_grader.assignment import EXERCISES, EXPLORER_MODULES
+from course import SOURCE_NB, answered_namespace, cell_by_grade_id, read_notebook
+from gc_grader.assignment import EXERCISES
 from gc_grader.checks.errors import AnswerCrashed, GradingFailure
 from gc_grader.plugins.judge_outside_kernel import student_cells_before_test
 from gc_grader.judge.requests import run_in_process
@@ -32,13 +31,8 @@ SEEDS = (1, 2024, 987654321)
 SOURCE_CELLS = read_notebook(SOURCE_NB).cells
 
 
-@pytest.fixture(autouse=True)
-def in_the_release(monkeypatch):
-    """Run where the assignment's helpers import from, and give the explorers' modules back
-    afterwards (the runner puts stand-ins for them in sys.modules)."""
-    monkeypatch.chdir(RELEASE_NB.parent)
-    for name in EXPLORER_MODULES:
-        monkeypatch.setitem(sys.modules, name, sys.modules.get(name))
+#: Run where the assignment's helpers import from (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("in_the_release")
 
 
 def answers(submission):

@@ -22,9 +22,13 @@ import testCases
 from gc_i18n import N_, _
 from gc_grader.checks.network import forward_propagation_n as known_good_forward_n
 
-# The 1-D models (gc_grader.judge.models, which the runner loads in the sandbox too).
-from gc_grader.judge.models import (cubic_backward, cubic_forward, linear_backward,  # noqa: E402,F401
-                                    linear_forward, twice_cubic_backward)
+# The 1-D models: the public tests' own (one copy, in the shipped public_tests, where the
+# runner finds them in the sandbox too).
+from public_tests import _cubic_cost as cubic_forward  # noqa: E402
+from public_tests import _cubic_cost_derivative as cubic_backward  # noqa: E402
+from public_tests import _linear_cost as linear_forward  # noqa: E402,F401
+from public_tests import _linear_cost_derivative as linear_backward  # noqa: E402,F401
+from public_tests import _wrong_cubic_cost_derivative as twice_cubic_backward  # noqa: E402
 
 # ---------------------------------------------------------------- exercises 1 and 2
 

@@ -3,8 +3,8 @@
 - ``secret``: the course's secret and the seed drawn from it per student and exercise.
 - ``requests``: what is sent to the answer's process: the answer's sources and the
   hidden cases as plain data (drawn here, from the seed, with ``checks.cases``).
-- ``runner`` and ``models``: that process, in the sandbox (``python runner.py``),
-  standalone: the answer cell's definitions only, run on the cases with known-good callees.
+- ``runner``: that process, in the sandbox (``python runner.py``),
+  standalone: the student's cells' definitions only, run on the cases with known-good callees.
 - ``report``: what it sends back, as named plain data, read strictly and bounded.
 - ``verdict``: a report judged with ``checks.verdicts``, in nbgrader's own process.
 

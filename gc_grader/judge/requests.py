@@ -3,7 +3,7 @@
 The hidden cases come from ``checks.cases`` (drawn from the student's seed) and go to
 the sandbox as arguments only: numbers, and arrays and dicts of arrays in JSON (a
 float's repr survives JSON exactly). Each case names the known-good callees the answer
-gets (``"models:cubic_forward"``, ``"gc_utils:dictionary_to_vector"``), which the
+gets (``"public_tests:_cubic_cost"``, ``"gc_utils:dictionary_to_vector"``), which the
 runner resolves inside. The seed, the secret and the checks stay here.
 """
 

@@ -2,8 +2,8 @@
 answer process, which runs in the sandbox.
 
 Standalone on purpose (the standard library, numpy and, through the request, the
-released helpers and ``models.py`` beside this file): the sandbox holds this file and
-``models.py``, never the grading package, so the hidden checks' code, the secret and
+released helpers, whose public_tests holds the 1-D models): the sandbox holds this file,
+never the grading package, so the hidden checks' code, the secret and
 the seed are not there. ``judge.requests`` builds the request on the grader's side:
 the answer cell's and added cells' sources, the hidden cases' arguments as plain data
 and the names of the known-good callees each case gives the answer.
@@ -22,9 +22,7 @@ once, then each answer runs in a forked child of its own, side by side (``run_al
 
 import ast
 import contextlib
-import functools
 import importlib
-import importlib.util
 import io
 import json
 import os
@@ -34,14 +32,13 @@ import sys
 import time
 import traceback
 import types
-from pathlib import Path
 
 import numpy as np
 
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom,
                ast.Assign, ast.AnnAssign)
-#: Modules a case may take its callees from: the released gc_utils, and models.py beside this file.
-CALLEE_MODULES = ("gc_utils", "models")
+#: Modules a case may take its callees from: the released gc_utils and public_tests (its models).
+CALLEE_MODULES = ("gc_utils", "public_tests")
 #: What is read of one answer's report (a real one is a few hundred bytes).
 MAX_CHILD_REPORT = 1 << 20
 
@@ -92,20 +89,11 @@ def describe(value):
     return {"kind": "other", "type_name": type(value).__name__}
 
 
-@functools.cache
-def _models():
-    """models.py beside this file (loaded once: every case of exercises 2 and 3 names its callees)."""
-    spec = importlib.util.spec_from_file_location("gc_judge_models", Path(__file__).with_name("models.py"))
-    loaded = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(loaded)
-    return loaded
-
-
 def _callee(qualified):
     module, name = qualified.split(":")
     if module not in CALLEE_MODULES:
         raise ValueError(f"callee {qualified!r} is not from {CALLEE_MODULES}")
-    return getattr(_models() if module == "models" else importlib.import_module(module), name)
+    return getattr(importlib.import_module(module), name)
 
 
 def run(request):

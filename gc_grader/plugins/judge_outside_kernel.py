@@ -39,8 +39,8 @@ from gc_grader.plugins.source_notebook import source_cells
 from gc_grader.sandbox import Sandbox
 from gc_grader.sandbox.bubblewrap import scratch_copy
 
-#: Where the runner is, inside the sandbox (models.py beside it); the student's files are in its home.
-RUNNER, MODELS = "/opt/gc-judge/runner.py", "/opt/gc-judge/models.py"
+#: Where the runner is, inside the sandbox; the student's files are in its home.
+RUNNER = "/opt/gc-judge/runner.py"
 #: What is read of the runner's outcomes: a report per exercise, and room for their JSON.
 MAX_BATCH_BYTES = 4 * MAX_REPORT_BYTES + (1 << 16)
 
@@ -160,7 +160,7 @@ class _AnswerProcess:
         pipes = dict(stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.confined, self.scratch = None, None
         if sandbox.enabled:
-            judge_files = {RUNNER: os.path.join(here, "runner.py"), MODELS: os.path.join(here, "models.py")}
+            judge_files = {RUNNER: os.path.join(here, "runner.py")}
             self.confined = sandbox.start([sys.executable, RUNNER], files={**files, **judge_files}, **pipes)
             self.process = self.confined.process
         else:

@@ -5,14 +5,13 @@ style passes, every known mistake is named, a wrong result is CheckFailed and co
 raises is AnswerCrashed, and a changed signature or a deleted answer fails with a sentence.
 (tests/judge/ covers the runner and the report themselves.)"""
 
-import sys
 
 import pytest
 
 import public_tests
-from course import RELEASE_NB, SOURCE_NB, read_notebook
+from course import SOURCE_NB, read_notebook
 from gc_grader.plugins.judge_outside_kernel import student_cells_before_test
-from gc_grader.assignment import EXERCISES, EXPLORER_MODULES
+from gc_grader.assignment import EXERCISES
 from gc_grader.checks.errors import AnswerCrashed, CheckFailed
 from gc_grader.judge.requests import run_in_process
 from gc_grader.judge.verdict import judge_report
@@ -22,13 +21,8 @@ CORRECT = [s for s in corpus() if not s.lost and not s.edit_notebook and not s.f
 HINTED = [s for s in corpus() if s.hint]
 
 
-@pytest.fixture(autouse=True)
-def in_the_release(monkeypatch):
-    """Run where the assignment's helpers import from, and give the explorers' modules back
-    afterwards (the runner puts stand-ins for them in sys.modules)."""
-    monkeypatch.chdir(RELEASE_NB.parent)
-    for name in EXPLORER_MODULES:
-        monkeypatch.setitem(sys.modules, name, sys.modules.get(name))
+#: Run where the assignment's helpers import from (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("in_the_release")
 
 
 def judged(exercise, code, seed=12345):
