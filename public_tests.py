@@ -352,7 +352,7 @@ def signature_of(function):
 def crash_hint(name, error, line=""):
     """The sentence for an answer of ``name`` that raised ``error`` ("Type: message") at the source
     ``line`` of its own code (when known), or ''."""
-    kind, _, message = error.partition(": ")
+    kind, _colon, message = error.partition(": ")
     if kind == "NotImplementedError":
         return hint("not_answered")
     if name == "gradient_check_n" and "forward_propagation_n" in line and "_ = forward_propagation_n" not in line:
@@ -632,7 +632,7 @@ def _gradient_check_hint(target, results, obtained, forward_calls, backward_call
         return hint("inline_model")
     if read - {"epsilon"}:
         return hint("notebook_values")
-    x, theta, epsilon, _ = case
+    x, theta, epsilon, _model = case
     probes = {"ignores_epsilon": ((x, theta, epsilon), (x, theta, epsilon * 10)),
               "notebook_values": ((x, theta, epsilon), (2, 4, epsilon))}
     for mistake, (one, other) in probes.items():
@@ -644,7 +644,7 @@ def _gradient_check_hint(target, results, obtained, forward_calls, backward_call
 def _same_result(target, one, other):
     """Whether gradient_check gives the same result on the cubic model for arguments ``one``
     and ``other`` (it never does when it uses all its arguments)."""
-    _, forward, backward = _MODELS["cubic"]
+    _text, forward, backward = _MODELS["cubic"]
     results = []
     for args in (one, other):
         with _known_good_callees(target, forward_propagation=forward, backward_propagation=backward):

@@ -40,7 +40,7 @@ def simple_cases(seed=None):
     if seed is None:
         return _SIMPLE_CASES
     rng = np.random.RandomState(seed)
-    return [(float(round(rng.uniform(-5, 5), 3)), float(round(rng.uniform(-5, 5), 3))) for _ in range(4)]
+    return [(float(round(rng.uniform(-5, 5), 3)), float(round(rng.uniform(-5, 5), 3))) for _case in range(4)]
 
 
 # ---------------------------------------------------------------- exercise 3
@@ -118,14 +118,14 @@ def hidden_network(seed=None):
 
 
 def _true_gradients(X, Y, parameters):
-    theta, _ = gc_utils.dictionary_to_vector(parameters)
+    theta, _keys = gc_utils.dictionary_to_vector(parameters)
     true = []
     for i in range(theta.shape[0]):
         plus, minus = np.copy(theta), np.copy(theta)
         plus[i] += 1e-6
         minus[i] -= 1e-6
-        J_plus, _ = known_good_forward_n(X, Y, gc_utils.vector_to_dictionary(plus))
-        J_minus, _ = known_good_forward_n(X, Y, gc_utils.vector_to_dictionary(minus))
+        J_plus = known_good_forward_n(X, Y, gc_utils.vector_to_dictionary(plus))[0]
+        J_minus = known_good_forward_n(X, Y, gc_utils.vector_to_dictionary(minus))[0]
         true.append((J_plus - J_minus) / 2e-6)
     return {"d" + name: value for name, value in gc_utils.vector_to_dictionary(np.array(true)).items()}
 

@@ -62,7 +62,7 @@ def _fail_naming_the_mistake(exercise, results):
     failed = [r for r in results if not relatively_close(r[1], r[2])]
     if not failed:
         return
-    call, got, expected, _ = failed[0]
+    call, got, expected, _simulated = failed[0]
     name = mistakes.name_the_mistake([r[1:] for r in results], MISTAKE_RTOL)
     if name is None:
         name = "no_norm" if not all(0 <= r[1] <= 1 for r in results) else \

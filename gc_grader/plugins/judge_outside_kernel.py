@@ -86,7 +86,7 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
             sandbox.check()
         files = {name: os.path.join(folder, name) for name in SUPPORT_FILES if os.path.isfile(os.path.join(folder, name))}
         verdicts = {exercise: ("AnswerCrashed", _("The answer cell of {name} is missing.").format(name=exercise))
-                    for exercise, (codes, _) in requests.items() if codes is None}
+                    for exercise, (codes, _seed) in requests.items() if codes is None}
         batch = [build_request(exercise, codes, seed) for exercise, (codes, seed) in requests.items()
                  if codes is not None]
         if not batch:

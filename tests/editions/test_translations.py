@@ -62,6 +62,16 @@ def test_every_marked_sentence_of_the_code_is_in_the_template():
                     assert template.get(message, context) is not None, f"{name}:{node.lineno}: {message!r} is not extracted"
 
 
+def test_no_translated_module_uses_underscore_as_a_variable():
+    """``_`` translates: a module that also assigns it (``for _ in``, ``x, _ = ...``) would call a
+    number or a tuple where it means to translate, and only in the branch that shows a message."""
+    import ast
+    for name in catalogs.CODE:
+        for node in ast.walk(ast.parse((ROOT / name).read_text(encoding="utf-8"))):
+            assert not (isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store)), \
+                f"{name}:{node.lineno} assigns _"
+
+
 def test_lint_sees_a_lost_formula_code_span_and_placeholder():
     from babel.messages.catalog import Message
     markdown = Message("Compute $J(\\theta)$ with `forward_propagation`, see ![x](images/a.svg).",
