@@ -100,7 +100,8 @@ def translated_figure(path, catalog):
     text = path.read_text(encoding="utf-8")
     context = catalogs.figure_context(path)
     for label in catalogs.figure_labels(path):
-        pattern = re.compile(r"(<(?:text|tspan|title|desc)\b[^>]*>)" + re.escape(escape(label)) + r"(</)")
+        # The label as an element's text, or as what follows a </tspan> in its <text>.
+        pattern = re.compile(r"(<(?:text|tspan|title|desc)\b[^>]*>|</tspan>)" + re.escape(escape(label)) + r"(</)")
         text = pattern.sub(lambda match: match.group(1) + escape(translate(catalog, context, label)) + match.group(2),
                            text)
     return text.encode("utf-8")

@@ -12,8 +12,8 @@ What there is to translate (the template, ``locale/gradient_checking.pot``, gene
 
 The translations live in ``locale/<language>/LC_MESSAGES/gradient_checking.po``, the only
 files translators edit. This command merges the template into them (a new text gets an
-empty entry; a text changed in English keeps its old translation, marked fuzzy, with the
-previous English beside it) and compiles each into its ``.mo``. With ``--check`` it writes
+empty entry; a text changed in English keeps its old translation, marked fuzzy, for a
+translator to review against the new English) and compiles each into its ``.mo``. With ``--check`` it writes
 nothing and exits 1 when a catalog is out of step with the source.
 
 An edition is built only from a complete catalog: ``incomplete`` lists what is missing or
@@ -77,12 +77,18 @@ def markdown_cells(path):
 
 
 def figure_labels(path):
-    """The texts of the figure at ``path`` that a reader reads: <text>, <tspan>, <title>, <desc>."""
+    """The texts of the figure at ``path`` that a reader reads: those of <text>, <tspan>, <title>
+    and <desc>, and what follows a <tspan> inside its <text> (``<tspan>W1</tspan>  rows 0–19``)."""
     labels = []
     for element in ElementTree.parse(path).iter():
-        if element.tag in (SVG + "text", SVG + "tspan", SVG + "title", SVG + "desc") and (element.text or "").strip():
-            if element.text not in labels:
-                labels.append(element.text)
+        texts = []
+        if element.tag in (SVG + "text", SVG + "tspan", SVG + "title", SVG + "desc"):
+            texts.append(element.text)
+        if element.tag == SVG + "tspan":
+            texts.append(element.tail)
+        for text in texts:
+            if (text or "").strip() and text not in labels:
+                labels.append(text)
     return labels
 
 
@@ -137,7 +143,9 @@ def render_po(catalog):
     """The bytes of ``catalog`` as a .po file: sorted by where each text comes from, no line
     numbers (a moved line must not make every catalog change), wrapped as gettext does."""
     out = io.BytesIO()
-    write_po(out, catalog, width=79, omit_header=False, include_previous=True, include_lineno=False,
+    # No "#| msgid" of the previous English: Babel writes a multi-line one that gettext's tools
+    # cannot read (and reads its own back differently); git keeps the previous English anyway.
+    write_po(out, catalog, width=79, omit_header=False, include_previous=False, include_lineno=False,
              sort_by_file=False, ignore_obsolete=True)
     return out.getvalue()
 

@@ -172,7 +172,7 @@ def test_english_is_as_before_after_another_language(speak, solved, tmp_path):
 
 def test_chinese_words_are_drawn_with_chinese_glyphs(speak, solved):
     """matplotlib's default font has no Chinese glyphs: the plot's words fall back to a font that has."""
-    if gc_explorer._chinese_font() is None:
+    if gc_i18n._chinese_font() is None:
         pytest.fail("no font with Chinese glyphs for matplotlib: run scripts/setup-languages", pytrace=False)
     speak({"relative difference": "相对差异", "threshold {threshold}": "阈值 {threshold}",
            ("finite difference", "centered"): "中心差分"}, "zh_CN")
@@ -187,7 +187,7 @@ def test_chinese_words_are_drawn_with_chinese_glyphs(speak, solved):
     assert axes.get_ylabel() == "相对差异" and "中心差分, float64" in explorer._figure.title.get_text()
     assert [text.get_text() for text in axes.get_legend().get_texts()][-1] == "阈值 2e-07"
     for text in (axes.yaxis.label, explorer._figure.title, *axes.get_legend().get_texts()):
-        assert gc_explorer._chinese_font() in text.get_fontfamily(), text.get_text()
+        assert gc_i18n._chinese_font() in text.get_fontfamily(), text.get_text()
 
 
 # --------------------------------------------------------------- every marked string

@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 
 from gc_grader.assignment import exercise_of, grade_id
-from gc_i18n import _
+from gc_i18n import _, plot_font_family
 
 #: How many distinct reasons for lost points the report lists per exercise.
 TOP_REASONS = 3
@@ -105,6 +105,9 @@ def plot_distribution(assignment, class_result, path):
 
     totals = list(class_result.totals().values())
     top = sum(class_result.maxima.values()) or 1
+    family = plot_font_family()          # Chinese glyphs in the Chinese edition's labels
+    if family:
+        plt.rcParams["font.family"] = family
     figure, axes = plt.subplots(figsize=(7, 4), dpi=100)
     bins = [top * step / 20 for step in range(21)]
     axes.hist(totals, bins=bins, color="#3b7dd8", edgecolor="white")

@@ -41,12 +41,13 @@ _HERE = Path(__file__).parent          # not resolved: an edition's link to this
 _SPOKEN = []
 
 
-def edition_language(folder):
-    """The language of the edition in ``folder``: its marker's, else $GC_LANGUAGE's, else English."""
+def edition_language(folder, environment=True):
+    """The language of the edition in ``folder``: its marker's, else (if ``environment``)
+    $GC_LANGUAGE's, else English."""
     try:
         chosen = (Path(folder) / MARKER).read_text(encoding="utf-8").strip()
     except OSError:
-        chosen = os.environ.get(VARIABLE, "").strip()
+        chosen = os.environ.get(VARIABLE, "").strip() if environment else ""
     return chosen if chosen in LANGUAGES else "en"
 
 
@@ -63,8 +64,9 @@ def language():
 @contextmanager
 def speaking_edition(folder):
     """Inside the block, speak the language of the edition in ``folder`` (an assignment's source
-    folder, with its marker and catalog), whatever this module's own marker says."""
-    _SPOKEN.append((edition_language(folder), str(folder)))
+    folder, with its marker and catalog), whatever this module's own marker says. The edition
+    decides alone: the grader's environment never changes the language of its feedback."""
+    _SPOKEN.append((edition_language(folder, environment=False), str(folder)))
     try:
         yield
     finally:
@@ -105,3 +107,45 @@ def pgettext(context, message, lang=None):
 def N_(message):
     """Mark ``message`` for translation where it is defined; ``_`` translates it where it is shown."""
     return message
+
+
+#: Fonts that write Chinese, best first: matplotlib's default font (DejaVu Sans) has no Chinese
+#: glyphs, and would draw the plot's words as empty boxes. Debian's fonts-noto-cjk (installed by
+#: scripts/setup-languages) gives the first.
+CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
+             "Droid Sans Fallback", "Noto Sans CJK JP")
+
+
+def plot_font_family():
+    """The font family of a plot's words (the explorers', grade-class's histogram), or None for
+    matplotlib's default. matplotlib is imported only when this runs.
+
+    In Chinese, the default family first (for Latin and Greek letters and digits, as in every
+    edition), then a font with Chinese glyphs, where one is installed: matplotlib takes each
+    glyph from the first font of the family that has it.
+    """
+    if not language().startswith("zh"):
+        return None
+    chinese = _chinese_font()
+    return ["sans-serif", chinese] if chinese else None
+
+
+@lru_cache(maxsize=None)
+def _chinese_font():
+    """The first of CJK_FONTS that matplotlib can use, or None (once per process)."""
+    from matplotlib import font_manager
+
+    def known():
+        names = {font.name for font in font_manager.fontManager.ttflist}
+        return next((name for name in CJK_FONTS if name in names), None)
+
+    if known() is None:
+        # matplotlib's list of fonts is the one it cached when it first ran: a font installed
+        # since then is not on it. Add the system's Chinese fonts to it (for this process).
+        for path in font_manager.findSystemFonts():
+            if any(part in Path(path).name for part in ("CJK", "wqy", "DroidSansFallback", "SourceHan")):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    pass            # a font file matplotlib cannot read: the next one may do
+    return known()

@@ -24,13 +24,11 @@ import html
 import io
 import os
 import time
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
 import gc_epsilon as numerics
-from gc_i18n import N_, _, language, pgettext
+from gc_i18n import N_, _, pgettext, plot_font_family
 
 #: The models, by the names that the notebooks pass to explore_epsilon (English in every
 #: edition); the toggle shows each by ``_model_label``.
@@ -44,11 +42,6 @@ BACKPROPS = (YOURS, REFERENCE)
 DEFAULT_EPSILON = 1e-7
 _ONE_D = {"1-D: J = θ·x": "linear", "1-D: J = x·sin θ": "sine"}
 _Y_RANGE = (1e-17, 3.0)
-#: Fonts that write Chinese, best first: matplotlib's default font (DejaVu Sans) has no Chinese
-#: glyphs, and would draw the plot's words as empty boxes. Debian's fonts-noto-cjk (installed by
-#: scripts/setup-languages) gives the first.
-_CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
-              "Droid Sans Fallback", "Noto Sans CJK JP")
 
 
 def explore_epsilon(model=MODELS[0], backprop=None, gradient_check=None, gradient_check_n=None,
@@ -430,7 +423,7 @@ class _Figure:
         ax.set_xlim(1e-16, 1e-1)
         ax.set_ylim(*_Y_RANGE)
         # The words' font: matplotlib's default, with a fallback for the glyphs it lacks.
-        family = _plot_family()
+        family = plot_font_family()
         words = {"fontfamily": family} if family else {}
         self._legend_font = {"prop": {"family": family, "size": 7}} if family else {"fontsize": 7}
         ax.set_xlabel("ε")
@@ -521,40 +514,6 @@ def _title(label, curve, all_exact):
         title = _("{line}: {method}, {precision}")
     return title.format(line=label, method=_method_label(curve.method), precision=curve.precision,
                         optimum=f"{curve.optimum:.0e}" if curve.optimum else "")
-
-
-def _plot_family():
-    """The font family of the plot's words, or None for matplotlib's default.
-
-    In Chinese, the default family first (for Latin and Greek letters and digits, as in every
-    edition), then a font with Chinese glyphs, where one is installed: matplotlib takes each
-    glyph from the first font of the family that has it.
-    """
-    if not language().startswith("zh"):
-        return None
-    chinese = _chinese_font()
-    return ["sans-serif", chinese] if chinese else None
-
-
-@lru_cache(maxsize=None)
-def _chinese_font():
-    """The first of _CJK_FONTS that matplotlib can use, or None (once per process)."""
-    from matplotlib import font_manager
-
-    def known():
-        names = {font.name for font in font_manager.fontManager.ttflist}
-        return next((name for name in _CJK_FONTS if name in names), None)
-
-    if known() is None:
-        # matplotlib's list of fonts is the one it cached when it first ran: a font installed
-        # since then is not on it. Add the system's Chinese fonts to it (for this process).
-        for path in font_manager.findSystemFonts():
-            if any(part in Path(path).name for part in ("CJK", "wqy", "DroidSansFallback", "SourceHan")):
-                try:
-                    font_manager.fontManager.addfont(path)
-                except (OSError, RuntimeError, ValueError):
-                    pass            # a font file matplotlib cannot read: the next one may do
-    return known()
 
 
 def _png(canvas):

@@ -77,3 +77,30 @@ def test_feedback_and_public_tests_speak_the_editions_language(graded, lang):
         assert said("{name} failed its test.").format(name=exercise) in text
     text = feedback(graded, "correct", lang)
     assert said("All tests passed.") in text and "All tests passed." not in text
+
+
+def test_grade_class_grades_the_chinese_edition_and_reports_in_chinese(graded, tmp_path):
+    """./grade-class on the zh_CN assignment: the same points as nbgrader gave, and a summary in
+    Chinese (its headings from the catalog), beside a histogram drawn with a Chinese font."""
+    import subprocess
+    import sys
+
+    from course import tool_env
+    from gc_i18n import plot_font_family, speaking_edition
+
+    lang = "zh_CN"
+    assignment = build.assignment_of(lang)
+    course = copy_course(graded, tmp_path / "course")
+    proc = subprocess.run([sys.executable, "-m", "gc_grader.class_grading", assignment, "--workers", "1", "--force"],
+                          cwd=course, env=tool_env(), capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for submission in SUBMISSIONS:
+        assert points_by_exercise(course, submission.student, assignment=assignment) == submission.expected_points()
+    summary = (course / "reports" / assignment / "summary.txt").read_text(encoding="utf-8")
+    catalog = catalogs.read(catalogs.po_path(lang))
+    assert catalog.get("Why points were lost (most common first):").string in summary
+    assert "Why points were lost" not in summary
+    with speaking_edition(course / "source" / assignment):
+        family = plot_font_family()
+    assert family and "CJK" in " ".join(family), family
+    assert (course / "reports" / assignment / "score_distribution.png").read_bytes()[:4] == b"\x89PNG"
