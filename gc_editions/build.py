@@ -124,6 +124,9 @@ def edition_files(lang):
         files[f"images/{figure.name}"] = ("file", translated_figure(figure, catalog))
     for name in HELPERS:
         files[name] = ("link", os.path.relpath(ROOT / name, ROOT / "source" / assignment_of(lang)))
+    for other in catalogs.TRANSLATED:
+        files[f"gc_messages.{other}.mo"] = ("link", os.path.relpath(catalogs.mo_path(other),
+                                                                     ROOT / "source" / assignment_of(lang)))
     return files
 
 

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import nbformat
 
-from gc_grader.assignment import ASSIGNMENT, HELPERS, LANGUAGE_FILES, NOTEBOOK_FILE as NOTEBOOK
+from gc_grader.assignment import ASSIGNMENT, CATALOG_FILES, HELPERS, LANGUAGE_FILES, NOTEBOOK_FILE as NOTEBOOK
 from gc_i18n import LANGUAGES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,7 +44,8 @@ TEMPLATE = ROOT / "self_study" / EXPLORER
 OUT = ROOT / "notebooks"
 
 #: Links: name in the output folder -> what it points to (each helper exists once, at the root).
-LINKS = {**{name: ROOT / name for name in HELPERS}, "images": ROOT / "source" / ASSIGNMENT / "images"}
+LINKS = {**{name: ROOT / name for name in HELPERS}, "images": ROOT / "source" / ASSIGNMENT / "images",
+         **{name: ROOT / "source" / ASSIGNMENT / name for name in CATALOG_FILES}}
 #: Left in the output folder by running a notebook in place; neither generated nor reported.
 IGNORED = {".ipynb_checkpoints", "__pycache__"}
 
@@ -140,7 +141,7 @@ def edition_paths(lang):
     assignment = f"{ASSIGNMENT}_{lang}"
     source = ROOT / "source" / assignment
     links = {**{name: ROOT / name for name in HELPERS}, "images": source / "images",
-             **{name: source / name for name in LANGUAGE_FILES}}
+             **{name: source / name for name in LANGUAGE_FILES + CATALOG_FILES}}
     return ROOT / "release" / assignment / NOTEBOOK, source / NOTEBOOK, ROOT / f"notebooks_{lang}", links
 
 

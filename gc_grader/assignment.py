@@ -27,8 +27,11 @@ HELPERS = ("gc_utils.py", "testCases.py", "public_tests.py", "gc_epsilon.py", "g
 #: What a translated edition ships beside its helpers (see gc_i18n): the marker naming its
 #: language, and that language's compiled catalog. Student code may read them like the helpers.
 LANGUAGE_FILES = ("gc_language", "gc_messages.mo")
+#: Every edition also ships each translation's catalog by its language, so that GC_LANGUAGE can
+#: choose one where no marker does (see gc_i18n).
+CATALOG_FILES = ("gc_messages.es.mo", "gc_messages.zh_CN.mo")
 #: Every file of an assignment, besides its notebook, that a kernel or an answer's process gets.
-SUPPORT_FILES = HELPERS + LANGUAGE_FILES
+SUPPORT_FILES = HELPERS + LANGUAGE_FILES + CATALOG_FILES
 #: Helpers that exist only for the epsilon explorers. They compute finite differences,
 #: so an answer built on them is not the student's own: the outside judge withholds them.
 EXPLORER_MODULES = ("gc_epsilon", "gc_explorer")

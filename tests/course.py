@@ -192,7 +192,8 @@ def nbgrader_alongside(course_dir, *args, timeout=900):
 
 
 def make_scratch_course(dest):
-    """Copy what an instructor's course directory holds (config, helpers, source) to ``dest``."""
+    """Copy what an instructor's course directory holds (config, helpers, source, compiled
+    catalogs) to ``dest``."""
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     for name in ("nbgrader_config.py", *HELPERS):
@@ -200,6 +201,8 @@ def make_scratch_course(dest):
     # symlinks=True keeps source/'s links to the helpers at the root, as in the repository.
     shutil.copytree(ROOT / "source", dest / "source", symlinks=True,
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    # The compiled catalogs, which source/'s editions link to (each ships them, for GC_LANGUAGE).
+    shutil.copytree(ROOT / "locale", dest / "locale", ignore=shutil.ignore_patterns("*.po", "*.pot"))
     return dest
 
 

@@ -83,14 +83,16 @@ def translator(lang=None):
 @lru_cache(maxsize=None)
 def _translations(lang, folder):
     """The catalog of ``lang``: the edition's in ``folder`` (``gc_messages.mo`` beside its marker),
-    else the course's (``locale/`` beside this module, compiled by gc_editions.catalogs), else
-    none: English."""
+    else the one every edition ships by language (``gc_messages.<lang>.mo``), else the course's
+    (``locale/`` beside this module, compiled by gc_editions.catalogs), else none: English."""
     if lang == "en":
         return gettext.NullTranslations()
-    catalog = Path(folder) / CATALOG
-    if (Path(folder) / MARKER).is_file() and edition_language(folder) == lang and catalog.is_file():
-        with open(catalog, "rb") as data:
-            return gettext.GNUTranslations(data)
+    folder = Path(folder)
+    own = folder / CATALOG if (folder / MARKER).is_file() and edition_language(folder) == lang else None
+    for catalog in (own, folder / f"gc_messages.{lang}.mo"):
+        if catalog is not None and catalog.is_file():
+            with open(catalog, "rb") as data:
+                return gettext.GNUTranslations(data)
     return gettext.translation(DOMAIN, localedir=str(_HERE / "locale"), languages=[lang], fallback=True)
 
 

@@ -171,6 +171,23 @@ def test_the_edition_speaks_its_language_at_run_time(tmp_path):
     assert english_key in english.stdout, english.stdout + english.stderr
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_gc_language_translates_the_english_release_wherever_it_is_copied(tmp_path, lang):
+    """A student's copy of the English release: run-time sentences in ``lang`` with GC_LANGUAGE
+    (every edition ships each catalog by its language), English without it."""
+    copy = tmp_path / "release"
+    shutil.copytree(ROOT / "release" / "gradient_checking", copy)
+    code = ("import public_tests\n"
+            "try:\n    public_tests.forward_propagation_test(lambda x, theta: theta + x)\n"
+            "except public_tests.TestFailed as failure:\n    print(failure)\n")
+    translated = catalogs.read(catalogs.po_path(lang)).get("{name} failed its test.").string.format(
+        name="forward_propagation")
+    for env, expected in (({"GC_LANGUAGE": lang}, translated), ({}, "forward_propagation failed its test.")):
+        proc = subprocess.run([sys.executable, "-c", code], cwd=copy, capture_output=True, text=True,
+                              env={"PATH": "/usr/bin:/bin", **env})
+        assert expected in proc.stdout, proc.stdout + proc.stderr
+
+
 def test_the_self_study_paths_of_each_language():
     for lang in LANGS:
         release_nb, source_nb, out, links = self_study.edition_paths(lang)

@@ -1,0 +1,1 @@
+../source/gradient_checking/gc_messages.es.mo

@@ -1,0 +1,1 @@
+../source/gradient_checking_es/gc_messages.zh_CN.mo

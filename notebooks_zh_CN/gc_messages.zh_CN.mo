@@ -1,0 +1,1 @@
+../source/gradient_checking_zh_CN/gc_messages.zh_CN.mo

@@ -1,0 +1,1 @@
+../../locale/es/LC_MESSAGES/gradient_checking.mo

@@ -1,0 +1,1 @@
+../../locale/zh_CN/LC_MESSAGES/gradient_checking.mo
