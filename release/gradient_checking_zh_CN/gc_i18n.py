@@ -44,11 +44,19 @@ _SPOKEN = []
 def edition_language(folder, environment=True):
     """The language of the edition in ``folder``: its marker's, else (if ``environment``)
     $GC_LANGUAGE's, else English."""
-    try:
-        chosen = (Path(folder) / MARKER).read_text(encoding="utf-8").strip()
-    except OSError:
+    chosen = _marker(str(folder))
+    if chosen is None:
         chosen = os.environ.get(VARIABLE, "").strip() if environment else ""
     return chosen if chosen in LANGUAGES else "en"
+
+
+@lru_cache(maxsize=None)
+def _marker(folder):
+    """What the marker in ``folder`` says, or None: read once per process (every ``_`` asks)."""
+    try:
+        return (Path(folder) / MARKER).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
 
 
 def _speaker():
@@ -88,7 +96,7 @@ def _translations(lang, folder):
     if lang == "en":
         return gettext.NullTranslations()
     folder = Path(folder)
-    own = folder / CATALOG if (folder / MARKER).is_file() and edition_language(folder) == lang else None
+    own = folder / CATALOG if _marker(str(folder)) == lang else None
     for catalog in (own, folder / f"gc_messages.{lang}.mo"):
         if catalog is not None and catalog.is_file():
             with open(catalog, "rb") as data:

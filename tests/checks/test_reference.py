@@ -61,10 +61,10 @@ def test_the_public_table_of_known_mistakes_is_what_they_return_on_every_public_
             got = mistakes.gradient_check_1d(forward, backward, x, theta, epsilon, name)
             assert got == pytest.approx(value, rel=1e-9, abs=0), (name, model)
     for name, values in public_tests.KNOWN_WRONG["gradient_check_n"].items():
-        for (network, label, epsilon, _), value in zip(public_tests.GRADIENT_CHECK_N_CASES, values, strict=True):
-            X, Y, parameters, gradients = public_tests._gradient_check_n_inputs(network, label)
+        for (net, label, epsilon, _), value in zip(public_tests.GRADIENT_CHECK_N_CASES, values, strict=True):
+            X, Y, parameters, gradients = public_tests._gradient_check_n_inputs(net, label)
             got = mistakes.gradient_check_nd(grader_forward_n, parameters, gradients, X, Y, epsilon, name)
-            assert got == pytest.approx(value, rel=1e-9, abs=0), (name, network, label)
+            assert got == pytest.approx(value, rel=1e-9, abs=0), (name, net, label)
 
 
 def test_every_hint_is_used_by_the_public_tests_or_grading():
