@@ -4,6 +4,8 @@ Run every nbgrader command from this directory (the course root), with the
 project's virtual environment first on PATH (nbgrader calls `alembic` from it).
 """
 
+from pathlib import Path
+
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, GetGrades,
                                     IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
@@ -15,6 +17,15 @@ c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
 # The course, and the one assignment it ships.
 c.CourseDirectory.course_id = "gradient-checking"
+
+# The exchange: where Release puts the assignment for students to fetch, and Submit and
+# Release Feedback put their files. Out of the box it is exchange/ in this course directory
+# (ignored by git; `./start-lab --instructor` makes it), so the whole cycle works on one
+# machine: students tried out with `./start-lab --student NAME` reach it too. On a shared
+# machine or a JupyterHub, point it at a directory every student can reach, e.g. nbgrader's
+# default "/usr/local/share/nbgrader/exchange" (made with `mkdir -p` and `chmod 1777`), and
+# give students the same course id and exchange root (README, "For instructors").
+c.Exchange.root = str(Path(__file__).resolve().parent / "exchange")
 
 # Every notebook runs on the same kernel, whatever the submitted metadata says: the
 # grading kernel, which runs student code in a sandbox (gc_grader/sandbox; its limits
