@@ -12,8 +12,10 @@ Steps, each one nbgrader's own:
    autograde and generate_feedback over a few students at a time (``worker``). This
    process alone (``coordinator``) writes the results into the gradebook and the course
    directory (``gradebook_writer``), one student at a time;
-4. nbgrader's export to grades.csv; then a summary per exercise on screen and in
-   reports/<assignment>/, with the score distribution as a PNG (``report``).
+4. nbgrader's export to grades.csv, and every student's points per exercise in
+   <assignment>_grades.csv beside it (``exercise_csv``); then a summary per exercise on screen
+   and in reports/<assignment>/, with every reason points were lost and the students it hit,
+   and the score distribution as a PNG (``report``).
 
 The gradebook is nbgrader's: SQLite in the course root unless `--db` or the course
 configuration's `CourseDirectory.db_url` names another (PostgreSQL, for instance).
@@ -34,6 +36,7 @@ from gc_grader.class_grading.check_submissions import check_all, means_zero
 from gc_grader.class_grading.coordinator import Coordinator
 from gc_grader.class_grading.course import Course, CourseError
 from gc_grader.class_grading.definitions import definitions_gradebook
+from gc_grader.class_grading.exercise_csv import file_name as exercise_csv_name, write_exercise_csv
 from gc_grader.class_grading.files import read_tree
 from gc_grader.class_grading.fingerprint import grading_fingerprint
 from gc_grader.class_grading.gradebook_writer import course_lock, plan
@@ -160,11 +163,14 @@ def export(course, gb):
 
 
 def report(args, course, gb, failures, graded, up_to_date, exported, sandbox=True):
-    """The summary on screen and in the reports folder, with the histogram."""
+    """The summary on screen and in the reports folder, with the histogram, and the points per
+    exercise in <assignment>_grades.csv beside nbgrader's export."""
     scores = class_scores(gb, args.assignment)
-    reasons = lost_point_reasons(course, args.assignment, scores.scores)
-    # In the edition's language, as its feedback is (the marker of its source folder).
+    table = write_exercise_csv(scores, course.root / exercise_csv_name(args.assignment))
+    # In the edition's language, as its feedback is (the marker of its source folder); the
+    # reasons are read in it too, since the verdicts were written in it.
     with speaking_edition(course.folder("source", args.assignment)):
+        reasons = lost_point_reasons(course, args.assignment, scores)
         lines = summary_lines(args.assignment, scores, reasons, failures, len(graded), len(up_to_date))
         if not sandbox:
             lines = [UNSANDBOXED + ".", *lines]
@@ -173,7 +179,7 @@ def report(args, course, gb, failures, graded, up_to_date, exported, sandbox=Tru
         (folder / "summary.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
         plot_distribution(args.assignment, scores, folder / "score_distribution.png")
     print("\n".join(lines))
-    print(f"\nWritten: {exported}, {folder / 'summary.txt'}, {folder / 'score_distribution.png'}")
+    print(f"\nWritten: {exported}, {table}, {folder / 'summary.txt'}, {folder / 'score_distribution.png'}")
 
 
 def main(argv=None):
