@@ -275,6 +275,14 @@ def summary_lines(assignment, class_result, reasons, failures, graded_now, up_to
 
 # ---------------------------------------------------------------- the histogram
 
+def _plot_fonts():
+    """matplotlib's settings for the plot's words: Chinese glyphs in the Chinese edition."""
+    import matplotlib
+
+    family = plot_font_family()
+    return matplotlib.rc_context({"font.family": family} if family else {})
+
+
 def distribution_figure(assignment, class_result):
     """A histogram of total scores (a matplotlib Figure, not drawn on screen).
 
@@ -287,30 +295,28 @@ def distribution_figure(assignment, class_result):
     totals = list(class_result.totals().values())
     top = sum(class_result.maxima.values()) or 1
     step = top / 10
-    figure = Figure(figsize=(7, 4), dpi=100)
-    axes = figure.subplots()
-    axes.hist(totals, bins=[(k - 0.5) * step for k in range(12)], color="#3b7dd8", edgecolor="white")
-    axes.set_xlim(-step / 2, top + step / 2)
-    axes.set_xticks([k * step for k in range(11)])
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.set_ylim(bottom=0)
-    axes.set_xlabel(_("total score (out of {top})").format(top=f"{top:g}"))
-    axes.set_ylabel(_("students"))
-    mean = sum(totals) / len(totals) if totals else 0
-    axes.set_title(_("{assignment}: {count} submissions, mean {mean}").format(
-        assignment=assignment, count=len(totals), mean=f"{mean:.1f}"))
-    if totals:
-        axes.axvline(mean, color="#d62728", linestyle="--", linewidth=1)
-    figure.tight_layout()
+    with _plot_fonts():
+        figure = Figure(figsize=(7, 4), dpi=100)
+        axes = figure.subplots()
+        axes.hist(totals, bins=[(k - 0.5) * step for k in range(12)], color="#3b7dd8", edgecolor="white")
+        axes.set_xlim(-step / 2, top + step / 2)
+        axes.set_xticks([k * step for k in range(11)])
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.set_ylim(bottom=0)
+        axes.set_xlabel(_("total score (out of {top})").format(top=f"{top:g}"))
+        axes.set_ylabel(_("students"))
+        mean = sum(totals) / len(totals) if totals else 0
+        axes.set_title(_("{assignment}: {count} submissions, mean {mean}").format(
+            assignment=assignment, count=len(totals), mean=f"{mean:.1f}"))
+        if totals:
+            axes.axvline(mean, color="#d62728", linestyle="--", linewidth=1)
+        figure.tight_layout()
     return figure
 
 
 def plot_distribution(assignment, class_result, path):
     """Save the histogram of total scores (``distribution_figure``) at ``path`` (PNG)."""
-    import matplotlib
-
-    family = plot_font_family()          # Chinese glyphs in the Chinese edition's labels
-    with matplotlib.rc_context({"font.family": family} if family else {}):
-        figure = distribution_figure(assignment, class_result)
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    figure = distribution_figure(assignment, class_result)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with _plot_fonts():
         figure.savefig(path)
