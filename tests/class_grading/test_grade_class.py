@@ -22,6 +22,7 @@ import pytest
 from course import (ASSIGNMENT, NOTEBOOK, POINTS, copy_course, make_scratch_course, points_by_exercise, run_nbgrader,
                     tool_env)
 from postgres import postgres_server
+from public_tests import HINTS
 from submissions import corpus
 
 pytestmark = pytest.mark.slow
@@ -34,7 +35,10 @@ def pick(*names):
     return [dataclasses.replace(RECIPES[name], student=name.replace("_", "-")) for name in names]
 
 
-CLASS = pick("correct", "blank", "fp_wrong", "gc_one_sided", "gcn_no_copy", "syntax_error")
+CLASS = pick("correct", "blank", "fp_wrong", "gc_one_sided", "gcn_no_copy", "syntax_error", "gc_eps", "gc_precedence")
+# A second student with gc_eps's mistake: the summary names both under one reason.
+TWIN = dataclasses.replace(RECIPES["gc_eps"], student="eps-twin")
+CLASS.append(TWIN)
 BROKEN = "truncated"      # uploads half a notebook: cannot be graded, must be reported
 OLD_SCHEMA = "oldschema"  # valid JSON, but nbgrader refuses its metadata and gives up on its whole batch
 FAILING = (BROKEN, OLD_SCHEMA)
@@ -151,11 +155,110 @@ def test_failures_are_listed_with_their_reason(zip_course):
     # nbgrader's own reason, and its whole log beside the report.
     assert f"{OLD_SCHEMA}: not graded: One or more notebooks in the assignment use an old version" in failures
     assert "nbgrader update" in (course / "reports" / ASSIGNMENT / "logs" / f"{OLD_SCHEMA}.log").read_text()
-    # Why points were lost, in the hidden tests' own words.
+    # Why points were lost, in the verdicts' own words.
     reasons = summary.split("Why points were lost")[1]
-    assert "forward_propagation x" in reasons and "gradient_check x" in reasons
+    assert "\nforward_propagation\n" in reasons and "\ngradient_check\n" in reasons
     # Each reason is a verdict's sentence, which names the mistake, not its common first line.
     assert "failed its test." not in reasons and "failed a hidden check." not in reasons
+
+
+def reasons_in(summary):
+    """The summary's reasons for lost points as {exercise: {reason: [student ids]}}, each
+    reason's wrapped lines joined again, as a person reads them."""
+    section = summary.split("Why points were lost (most common first):\n")[1].split("\n\nWritten:")[0]
+    found, exercise, reason = {}, None, None
+    for line in section.splitlines():
+        if not line.strip():
+            continue
+        if not line.startswith(" "):
+            exercise = found.setdefault(line, {})
+        elif line.startswith("  - "):
+            reason = line[4:]
+        elif line.startswith("      "):
+            listed = line.split("):", 1)[1] if line.strip().startswith("students (") else line
+            exercise.setdefault(reason, []).extend(listed.replace(",", " ").split())
+        else:
+            reason += " " + line.strip()
+    return found
+
+
+def expected_reason(submission, exercise):
+    """The reason a corpus submission must be listed under for ``exercise``, as the summary says it."""
+    if submission.student == "blank":
+        return HINTS["not_answered"]
+    if submission.hint:
+        return HINTS[submission.hint]
+    if submission.student == "syntax-error":    # its test finds no function: the error says so
+        return "NameError: name 'backward_propagation' is not defined"
+    return HINTS[exercise]          # fp_wrong: the exercise's own sentence
+
+
+def test_every_mistake_is_listed_in_full_with_the_students_who_made_it(zip_course):
+    course, first = zip_course
+    summary = (course / "reports" / ASSIGNMENT / "summary.txt").read_text()
+    listed = reasons_in(summary)
+    expected = {}
+    for submission in CLASS:
+        for exercise, points in submission.expected_points().items():
+            if points < POINTS[exercise]:
+                reason = expected_reason(submission, exercise)
+                expected.setdefault(exercise, {}).setdefault(reason, []).append(submission.student)
+    expected = {exercise: {reason: sorted(ids) for reason, ids in reasons.items()}
+                for exercise, reasons in expected.items()}
+    assert listed == expected
+    # More than three mistakes in one exercise, every one of them; one mistake, two students.
+    assert len(listed["gradient_check"]) >= 4
+    assert listed["gradient_check"][HINTS["divides_by_epsilon"]] == ["eps-twin", "gc-eps"]
+    # The most common first.
+    counts = [len(ids) for ids in listed["gradient_check"].values()]
+    assert counts == sorted(counts, reverse=True)
+    # Whole sentences on lines a person can read; nothing of the students' code.
+    section = summary.split("Why points were lost")[1]
+    assert all(len(line) <= 88 for line in section.splitlines())
+    assert HINTS["one_sided"] in " ".join(line.strip() for line in section.splitlines())
+    assert "at line" not in section and "J_minus = forward_propagation(x, theta)" not in section
+    assert summary.strip() in first.stdout
+
+
+def test_a_spreadsheet_of_points_per_exercise_sorted_by_student(zip_course):
+    course, first = zip_course
+    path = course / f"{ASSIGNMENT}_grades.csv"
+    assert str(path) in first.stdout
+    with open(path, newline="") as table:
+        rows = list(csv.DictReader(table))
+    columns = [f"ex{number} {name}" for number, name in enumerate(POINTS, 1)]
+    assert list(rows[0]) == ["student_id", *columns, "total", "max_score"]
+    ids = [row["student_id"] for row in rows]
+    assert ids == sorted(ids) == sorted(s.student for s in CLASS)       # the two failed uploads are not graded
+    with open(course / "grades.csv") as table:
+        nbgrader_totals = {row["student_id"]: float(row["raw_score"]) for row in csv.DictReader(table)}
+    for row in rows:
+        points = points_by_exercise(course, row["student_id"])           # the gradebook's
+        assert {name: float(row[column]) for name, column in zip(POINTS, columns)} == points
+        assert float(row["total"]) == sum(points.values()) == nbgrader_totals[row["student_id"]]
+        assert row["max_score"] == "100"
+        assert not any(value.endswith(".0") for value in row.values()), row
+    assert {row["student_id"]: float(row["total"]) for row in rows} == \
+        {s.student: float(sum(s.expected_points().values())) for s in CLASS}
+
+
+def test_the_histogram_of_the_class_counts_whole_students(zip_course):
+    """The gradebook's class drawn as grade-class draws it: one bar per score, 0 and 100 alike."""
+    from nbgrader.api import Gradebook
+    from gc_grader.class_grading.report import class_scores, distribution_figure
+    course, _ = zip_course
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        scores = class_scores(gb, ASSIGNMENT)
+    figure = distribution_figure(ASSIGNMENT, scores)
+    figure.canvas.draw()
+    (axes,) = figure.axes
+    heights = {round(bar.get_x() + bar.get_width() / 2): bar.get_height() for bar in axes.patches if bar.get_height()}
+    totals = [sum(s.expected_points().values()) for s in CLASS]
+    assert heights == {total: totals.count(total) for total in set(totals)}
+    assert 0 in heights and 100 in heights
+    widths = {round(bar.get_width(), 6) for bar in axes.patches}
+    assert len(widths) == 1
+    assert all(float(tick).is_integer() for tick in axes.get_yticks())
 
 
 def test_the_score_distribution_is_a_png_of_the_class(zip_course):
