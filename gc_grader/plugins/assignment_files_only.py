@@ -13,6 +13,12 @@ student code runs, this removes from the autograded folder every file that is no
 notebook nor a file of the assignment's source (which nbgrader has just copied over the
 student's), and every copy of a file that was a link in the submission; and it refuses a
 submitted notebook that is itself a link. What is removed is logged, by name only.
+
+nbgrader's own two files stay when they were plain files: ``timestamp.txt`` (the submission
+time, for late penalties) and ``submission_secret.txt``, which the exchange writes at
+*Submit* and Release Feedback reads back from the feedback folder to name the feedback it
+hands to that student (without it, releasing feedback fails for everyone). Neither reaches
+the kernel, which gets only the notebook and the released helpers.
 """
 
 import os
@@ -21,8 +27,9 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import find_all_files
 
-#: Written by nbgrader itself (the submission time), kept when it is a plain file.
-TIMESTAMP = "timestamp.txt"
+#: Written by nbgrader itself (the submission time; the submission's key for Release
+#: Feedback), kept when they are plain files.
+NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")
 
 
 class LinkedNotebook(Exception):
@@ -53,7 +60,7 @@ class AssignmentFilesOnly(NbGraderPreprocessor):
             if relative in overwritten:
                 continue
             linked = _is_link(submitted, relative)
-            if linked or not (relative == TIMESTAMP or relative in kept):
+            if linked or not (relative in NBGRADER_FILES or relative in kept):
                 os.remove(path)
                 self.log.warning("%s: left %s out of grading (%s)", student, relative,
                                  "a symbolic link" if linked else "not a file of the assignment")
