@@ -12,7 +12,7 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
 
 import gc_grader
 import nbgrader
-from gc_grader.plugins import (AssignmentFilesOnly, ClearOldHiddenTests, ExerciseTitles, HideGraderPaths, HideHiddenTests, InertOutputs,
+from gc_grader.plugins import (AssignmentFilesOnly, ClearOldHiddenTests, EmbedFigures, ExerciseTitles, HideGraderPaths, HideHiddenTests, InertOutputs,
                                JudgeOutsideKernel, RepairCells, ResilientExecute, TypesetMath, WarningsAreNotFailures)
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
@@ -81,7 +81,7 @@ c.Autograde.autograde_preprocessors = [
 #    typeset instructor cell for one the student edited), so its exporter runs no preprocessor
 #    of its own (the HTMLExporter.preprocessors below are formgrader's).
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests, HideGraderPaths, InertOutputs,
-                                    ExerciseTitles, TypesetMath]
+                                    ExerciseTitles, TypesetMath, EmbedFigures]
 c.GenerateFeedback.HTMLExporter.preprocessors = []
 
 # The HTML pages (the feedback, formgrader's manual grading) read offline: the instructor's
@@ -89,7 +89,9 @@ c.GenerateFeedback.HTMLExporter.preprocessors = []
 # CDN. The course's templates (gc_grader/templates: the feedback page, an empty MathJax macro)
 # come first, then nbgrader's; its folder's parent last, so that the course's feedback template
 # can extend nbgrader's by name (gc_grader/templates/README.md).
-c.HTMLExporter.preprocessors = [TypesetMath]
+# The figures (images/*.svg beside the notebook) travel inside the page as data: images
+# (EmbedFigures), so a feedback file shows them wherever it is opened.
+c.HTMLExporter.preprocessors = [TypesetMath, EmbedFigures]
 _NBGRADER_TEMPLATES = Path(nbgrader.__file__).resolve().parent / "server_extensions" / "formgrader" / "templates"
 c.HTMLExporter.extra_template_basedirs = [str(Path(gc_grader.__file__).resolve().parent / "templates"),
                                           str(_NBGRADER_TEMPLATES), str(_NBGRADER_TEMPLATES.parent)]

@@ -12,10 +12,12 @@
 - ``HideGraderPaths`` (feedback): tracebacks name files, not the grading machine's folders.
 - ``ExerciseTitles`` (feedback): each score and test cell named by its exercise, translated.
 - ``TypesetMath`` (HTML export: formgrader, feedback): the instructor's formulas as MathML, offline.
+- ``EmbedFigures`` (HTML export, after TypesetMath): the assignment's figures inside the page.
 """
 
 from gc_grader.plugins.assignment_files_only import AssignmentFilesOnly
 from gc_grader.plugins.clear_old_hidden_tests import ClearOldHiddenTests
+from gc_grader.plugins.embed_figures import EmbedFigures
 from gc_grader.plugins.exercise_titles import ExerciseTitles
 from gc_grader.plugins.hide_grader_paths import HideGraderPaths
 from gc_grader.plugins.hide_hidden_tests import HideHiddenTests
@@ -26,5 +28,5 @@ from gc_grader.plugins.resilient_execute import ResilientExecute
 from gc_grader.plugins.typeset_math import TypesetMath
 from gc_grader.plugins.warnings_are_not_failures import WarningsAreNotFailures
 
-__all__ = ["AssignmentFilesOnly", "ClearOldHiddenTests", "ExerciseTitles", "HideGraderPaths", "HideHiddenTests", "InertOutputs",
+__all__ = ["AssignmentFilesOnly", "ClearOldHiddenTests", "EmbedFigures", "ExerciseTitles", "HideGraderPaths", "HideHiddenTests", "InertOutputs",
            "JudgeOutsideKernel", "RepairCells", "ResilientExecute", "TypesetMath", "WarningsAreNotFailures"]

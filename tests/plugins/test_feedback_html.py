@@ -11,6 +11,7 @@ same paths gone after ./grade-class's workers graded unsandboxed; and formgrader
 built from the course's configuration as formgrader builds it, typesets and loads no CDN.
 """
 
+import base64
 import copy
 import html.parser
 import re
@@ -26,7 +27,7 @@ import public_tests
 from course import (ASSIGNMENT, NOTEBOOK, RELEASE_NB, ROOT, cell_by_grade_id, copy_course, grade_id, nbgrader,
                     place_submission, read_notebook, tool_env)
 from gc_editions import build, catalogs
-from gc_grader.plugins import HideGraderPaths, InertOutputs, TypesetMath
+from gc_grader.plugins import EmbedFigures, HideGraderPaths, InertOutputs, TypesetMath
 from gc_grader.plugins.typeset_math import typeset
 from submissions import corpus, variant
 
@@ -106,6 +107,31 @@ def test_without_a_gradebook_nothing_is_typeset(tmp_path, monkeypatch):
     assert [cell.source for cell in nb.cells] == before
 
 
+# --------------------------------------------------------------------------- EmbedFigures alone
+
+
+def test_only_figures_inside_the_notebooks_folder_are_embedded(tmp_path):
+    folder = tmp_path / "autograded" / "alice" / ASSIGNMENT
+    (folder / "images").mkdir(parents=True)
+    (folder / "images" / "network.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    (folder / "big.png").write_bytes(b"\x89PNG" + b"0" * 4096)
+    (folder / "notes.txt").write_text("not an image")
+    (tmp_path / "secret.svg").write_text("<svg>the course's</svg>")
+    (folder / "images" / "linked.svg").symlink_to(tmp_path / "secret.svg")
+    links = ["images/network.svg", "../../../secret.svg", str(tmp_path / "secret.svg"), "images/linked.svg",
+             "notes.txt", "big.png", "https://example.org/x.svg"]
+    nb = new_notebook(cells=[new_markdown_cell(" ".join(f"![f]({link})" for link in links)),
+                             new_markdown_cell('<img src="images/network.svg"> <img src="../../../secret.svg">')])
+    nb, _ = EmbedFigures(max_bytes=1024).preprocess(nb, {"metadata": {"path": str(folder)}})
+    first, second = nb.cells[0].source, nb.cells[1].source
+    embedded = "data:image/svg+xml;base64," + base64.b64encode((folder / "images" / "network.svg").read_bytes()).decode()
+    assert first.startswith(f"![f]({embedded}) ") and second.startswith(f'<img src="{embedded}">')
+    for link in links[1:]:                                  # each of the others keeps its link
+        assert f"]({link})" in first, link
+    assert '<img src="../../../secret.svg">' in second
+    assert base64.b64encode(b"<svg>the course's</svg>").decode() not in first + second
+
+
 # --------------------------------------------------------------------------- HideGraderPaths alone
 
 GREEN, RESET = "\x1b[32m", "\x1b[39m"
@@ -151,6 +177,9 @@ NUMPY_CRASH = variant("numpy-crash", "np.linalg.norm with an unknown order: nump
                       {"forward_propagation": [("J = theta * x", "J = np.linalg.norm(np.array([theta * x]), ord='bad')")]},
                       lost=("forward_propagation",))
 STUDENT_NOTE = r"My own note: $\frac{J^+ - J^-}{2}$"
+#: A student's markdown that would have the feedback embed files of the course, were its links followed.
+STUDENT_IMAGES = ("![secret](../../../.gc_grader_secret) ![gradebook](../../../gradebook.db) "
+                  '<img src="../../../.gc_grader_secret"> <img src="images/network.svg">')
 SCORES = {
     "correct": ["10 / 10", "10 / 10", "30 / 30", "50 / 50"],
     WRONG.student: ["10 / 10", "10 / 10", "30 / 30", "0 / 50"],
@@ -161,6 +190,7 @@ EXERCISE_NAMES = ["forward_propagation", "backward_propagation", "gradient_check
 def with_student_note(nb):
     index = next(i for i, cell in enumerate(nb.cells) if grade_id(cell) == "gradient_check_n")
     nb.cells.insert(index + 1, new_markdown_cell(STUDENT_NOTE))
+    nb.cells.insert(index + 2, new_markdown_cell(STUDENT_IMAGES))
     return nb
 
 
@@ -283,6 +313,23 @@ def test_formulas_are_mathml_and_no_script_comes_from_a_cdn(graded, student):
         assert STUDENT_NOTE in text
     assert not [s for s in page.all("script") if s["attrs"].get("src")], "a script is loaded"
     assert "cdnjs" not in raw and "MathJax.Hub" not in raw
+
+
+@pytest.mark.slow
+def test_the_instructors_figures_travel_inside_the_page_and_a_students_image_links_stay_dead(graded):
+    """The notebook's three figures are data: images, so the page shows them opened anywhere; a
+    student's image links to the course's files embed nothing (their target's bytes are not in
+    the page, nor a link to them)."""
+    (graded / ".gc_grader_secret").exists() or (graded / ".gc_grader_secret").write_text("unused")
+    secret = (graded / ".gc_grader_secret").read_bytes()
+    raw = feedback_page(graded, WRONG.student)
+    sources = [img["attrs"].get("src") or "" for img in Page(raw).all("img")]
+    figures = [src for src in sources if src.startswith("data:image/svg+xml;base64,")]
+    assert len(figures) == 3, sources and [src[:60] for src in sources]
+    # The student's four images are left with no source at all (InertOutputs).
+    assert not [src for src in sources if src and not src.startswith("data:")], "an image still points at a file"
+    assert base64.b64encode(secret).decode()[:24] not in raw
+    assert base64.b64encode((graded / "gradebook.db").read_bytes()[:48]).decode()[:24] not in raw
 
 
 #: What a path of the grading machine looks like in a page: its roots, its scratch folders, its venv.
