@@ -14,9 +14,12 @@ from pathlib import Path
 
 import gc_grader
 
-#: The parts of gc_grader that decide a grade, relative to the package.
-GRADING_CODE = ("assignment.py", "checks", "judge", "plugins", "sandbox", "class_grading/worker.py",
+#: The parts of gc_grader that decide a grade or what its feedback shows, relative to the package
+#: (the templates lay the feedback page out).
+GRADING_CODE = ("assignment.py", "checks", "judge", "plugins", "sandbox", "templates", "class_grading/worker.py",
                 "class_grading/definitions.py", "class_grading/gradebook_writer.py")
+#: The files of those folders that count: code, templates and the settings they read.
+GRADING_SUFFIXES = (".py", ".j2", ".json")
 
 
 def fingerprint(files):
@@ -32,7 +35,8 @@ def grading_code():
     package = Path(gc_grader.__file__).parent
     code = {}
     for part in GRADING_CODE:
-        paths = [package / part] if part.endswith(".py") else sorted((package / part).rglob("*.py"))
+        paths = [package / part] if part.endswith(".py") else sorted(
+            path for path in (package / part).rglob("*") if path.is_file() and path.suffix in GRADING_SUFFIXES)
         code.update({f"gc_grader/{path.relative_to(package).as_posix()}": path.read_bytes() for path in paths})
     return code
 
