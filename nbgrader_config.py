@@ -10,10 +10,10 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPrep
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, GetGrades,
                                     IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
-import gc_grader
 import nbgrader
-from gc_grader.plugins import (AssignmentFilesOnly, ClearOldHiddenTests, EmbedFigures, ExerciseTitles, HideGraderPaths, HideHiddenTests, InertOutputs,
-                               JudgeOutsideKernel, RepairCells, ResilientExecute, TypesetMath, WarningsAreNotFailures)
+from gc_grader.pages import TEMPLATES, EmbedFigures, ExerciseTitles, HideGraderPaths, HideHiddenTests, TypesetMath
+from gc_grader.plugins import (AssignmentFilesOnly, ClearOldHiddenTests, InertOutputs,
+                               JudgeOutsideKernel, RepairCells, ResilientExecute, WarningsAreNotFailures)
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
@@ -75,7 +75,7 @@ c.Autograde.autograde_preprocessors = [
     AssignLatePenalties,
     CheckCellMetadata,
 ]
-# 3. feedback shows each failed check's message, never the hidden tests' code nor the grading
+# 3. feedback (gc_grader/pages) shows each failed check's message, never the hidden tests' code nor the grading
 #    machine's folders in a traceback; it names each exercise with its score, in the edition's
 #    language; and its formulas are MathML, typeset after InertOutputs (which would take a
 #    typeset instructor cell for one the student edited), so its exporter runs no preprocessor
@@ -86,14 +86,14 @@ c.GenerateFeedback.HTMLExporter.preprocessors = []
 
 # The HTML pages (the feedback, formgrader's manual grading) read offline: the instructor's
 # formulas are typeset as MathML when the notebook is exported, and no page loads MathJax from a
-# CDN. The course's templates (gc_grader/templates: the feedback page, an empty MathJax macro)
+# CDN. The course's templates (gc_grader/pages/templates: the feedback page, an empty MathJax macro)
 # come first, then nbgrader's; its folder's parent last, so that the course's feedback template
-# can extend nbgrader's by name (gc_grader/templates/README.md).
+# can extend nbgrader's by name (gc_grader/pages/templates/README.md).
 # The figures (images/*.svg beside the notebook) travel inside the page as data: images
 # (EmbedFigures), so a feedback file shows them wherever it is opened.
 c.HTMLExporter.preprocessors = [TypesetMath, EmbedFigures]
 _NBGRADER_TEMPLATES = Path(nbgrader.__file__).resolve().parent / "server_extensions" / "formgrader" / "templates"
-c.HTMLExporter.extra_template_basedirs = [str(Path(gc_grader.__file__).resolve().parent / "templates"),
+c.HTMLExporter.extra_template_basedirs = [str(TEMPLATES),
                                           str(_NBGRADER_TEMPLATES), str(_NBGRADER_TEMPLATES.parent)]
 
 # Keep the graded notebooks and the feedback readable when student code floods output.

@@ -45,7 +45,7 @@ FIGURES = SOURCE_DIR / "images"
 #: The code whose run-time sentences are translated.
 CODE = ("public_tests.py", "gc_explorer.py", "gc_epsilon.py", "gc_grader/checks/cases.py",
         "gc_grader/checks/verdicts.py", "gc_grader/judge/verdict.py", "gc_grader/plugins/judge_outside_kernel.py",
-        "gc_grader/plugins/exercise_titles.py", "gc_grader/class_grading/report.py")
+        "gc_grader/pages/exercise_titles.py", "gc_grader/class_grading/report.py")
 #: How the code marks a sentence (gc_i18n's functions).
 KEYWORDS = {"_": None, "N_": None, "pgettext": ((1, "c"), 2)}
 #: The languages that have a catalog (English is the source).

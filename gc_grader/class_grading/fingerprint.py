@@ -15,8 +15,8 @@ from pathlib import Path
 import gc_grader
 
 #: The parts of gc_grader that decide a grade or what its feedback shows, relative to the package
-#: (the templates lay the feedback page out).
-GRADING_CODE = ("assignment.py", "checks", "judge", "plugins", "sandbox", "templates", "class_grading/worker.py",
+#: (pages/ makes the feedback page, its templates included).
+GRADING_CODE = ("assignment.py", "checks", "judge", "plugins", "pages", "sandbox", "class_grading/worker.py",
                 "class_grading/definitions.py", "class_grading/gradebook_writer.py")
 #: The files of those folders that count: code, templates and the settings they read.
 GRADING_SUFFIXES = (".py", ".j2", ".json")

@@ -10,10 +10,10 @@ def test_the_grading_fingerprint_covers_what_decides_a_grade_and_nothing_else():
         assert module in code, module
     assert "gc_grader/class_grading/worker.py" in code          # it runs nbgrader: it decides what is recorded
     # The feedback page's templates and the grading kernel's spec count too.
-    for part in ("gc_grader/templates/feedback/index.html.j2", "gc_grader/templates/base/mathjax.html.j2",
+    for part in ("gc_grader/pages/templates/feedback/index.html.j2", "gc_grader/pages/templates/base/mathjax.html.j2",
                  "gc_grader/sandbox/kernelspec/kernel.json"):
         assert part in code, part
-    assert "gc_grader/templates/README.md" not in code
+    assert "gc_grader/pages/templates/README.md" not in code
     for module in ("report.py", "cli.py", "coordinator.py", "check_submissions.py"):
         assert f"gc_grader/class_grading/{module}" not in code, module
     assert not [path for path in code if path.startswith("gc_editions/")]

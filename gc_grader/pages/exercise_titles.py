@@ -11,7 +11,7 @@ puts into ``resources["gc_feedback"]``:
 - ``titles[grade_id]``: "Exercise 3: gradient_check", the heading of the cell;
 - ``toc[grade_id]``: "Exercise 3: gradient_check — 30 / 30", its line in the list of scores.
 
-The course's feedback template (``gc_grader/templates/feedback``) shows them; a cell with no
+The course's feedback template (``gc_grader/pages/templates/feedback``) shows them; a cell with no
 title keeps nbgrader's label. The sentences are translated in the language of the edition the
 notebook belongs to (``speaking_edition`` on its source folder, as the hidden checks' messages
 are), never in the grader's.

@@ -27,8 +27,9 @@ import public_tests
 from course import (ASSIGNMENT, NOTEBOOK, RELEASE_NB, ROOT, cell_by_grade_id, copy_course, grade_id, nbgrader,
                     place_submission, read_notebook, tool_env)
 from gc_editions import build, catalogs
-from gc_grader.plugins import EmbedFigures, HideGraderPaths, InertOutputs, TypesetMath
-from gc_grader.plugins.typeset_math import typeset
+from gc_grader.pages import EmbedFigures, HideGraderPaths, TypesetMath
+from gc_grader.pages.typeset_math import typeset
+from gc_grader.plugins import InertOutputs
 from submissions import corpus, variant
 
 # --------------------------------------------------------------------------- TypesetMath alone
