@@ -26,7 +26,8 @@ c.CourseDirectory.course_id = "gradient-checking"
 # machine: students tried out with `./start-lab --student NAME` reach it too. On a shared
 # machine or a JupyterHub, point it at a directory every student can reach, e.g. nbgrader's
 # default "/usr/local/share/nbgrader/exchange" (made with `mkdir -p` and `chmod 1777`), and
-# give students the same course id and exchange root (README, "For instructors").
+# give students the same course id and exchange root; keep this course directory private then
+# (it holds the gradebook, the secret and the submissions) (README, "For instructors").
 c.Exchange.root = str(Path(__file__).resolve().parent / "exchange")
 
 # Every notebook runs on the same kernel, whatever the submitted metadata says: the

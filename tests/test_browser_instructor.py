@@ -166,6 +166,14 @@ def validate(page, panel, step):
 
 def student_fetches_validates_and_submits(page, lab, student, n):
     panel = assignments_panel(page, lab)
+    # A student's lab has the Assignment List and none of the instructor's panels.
+    page.locator(".lm-MenuBar-item", has_text=re.compile(r"^\s*Nbgrader\s*$")).click()
+    items = page.locator(".lm-Menu-item:not(.lm-mod-hidden)")
+    items.first.wait_for(timeout=10_000)
+    commands = items.evaluate_all("(items) => items.map((i) => i.dataset.command)")
+    assert "nbgrader:open-assignment-list" in commands, commands
+    assert not {"nbgrader:open-formgrader", "nbgrader:open-create-assignment", "nbgrader:open-course-list"} & set(commands), commands
+    page.keyboard.press("Escape")
     panel.locator("#released_assignments_list").get_by_role("button", name="Fetch").click()
     panel.locator("#fetched_assignments_list .assignment-notebooks-link").click()
     panel.locator("#fetched_assignments_list").get_by_role("button", name="Validate").wait_for(timeout=30_000)
@@ -247,7 +255,7 @@ def test_the_whole_nbgrader_cycle_through_the_panels(tmp_path):
             act(fg, row(fg, student).locator(".glyphicon-flash"), timeout_s=RUN_S)
             close_modal(fg)
         for student in STUDENTS:
-            row(fg, student).locator(".label", has_text=re.compile("graded")).wait_for(timeout=30_000)
+            row(fg, student).locator(".label", has_text=re.compile(r"^\s*graded\s*$")).wait_for(timeout=30_000)
         shot(page, "08-autograded")
         for student in STUDENTS:
             total = sum(expected_points(student).values())

@@ -58,6 +58,17 @@ def ordered_exercises(maxima):
     return [name for name in EXERCISES if name in maxima] + sorted(name for name in maxima if name not in EXERCISES)
 
 
+#: What a spreadsheet reads as the start of a formula in a cell.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(value):
+    """``value`` as a spreadsheet shows it, never as a formula: a student id is the student's
+    choice on a shared exchange (nbgrader refuses only ``+`` and ``*`` inside one), so an id
+    such as ``=HYPERLINK(...)`` gets a leading apostrophe, which spreadsheets read as "text"."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
 def table(class_result):
     """The spreadsheet's rows, header first (see the module's docstring)."""
     exercises = ordered_exercises(class_result.maxima)
@@ -65,7 +76,7 @@ def table(class_result):
     rows = [["student_id", *map(column_of, exercises), "total", "max_score"]]
     for student in sorted(class_result.scores):
         points = class_result.scores[student]
-        rows.append([student, *(number(points.get(name, 0.0)) for name in exercises),
+        rows.append([as_text(student), *(number(points.get(name, 0.0)) for name in exercises),
                      number(sum(points.get(name, 0.0) for name in exercises)), number(top)])
     return rows
 

@@ -268,6 +268,15 @@ def test_the_spreadsheet_is_sorted_by_student_with_plain_numbers(tmp_path):
     assert os.listdir(tmp_path) == [path.name]          # no temporary file left
 
 
+def test_a_student_id_a_spreadsheet_would_take_for_a_formula_is_written_as_text(tmp_path):
+    ids = ["=HYPERLINK(\"http://x\",\"y\")", "@SUM(1)", "-2", "+1", "ada"]
+    scores = ClassScores(dict(POINTS), {student: dict(POINTS) for student in ids})
+    path = exercise_csv.write_exercise_csv(scores, tmp_path / "gradient_checking_grades.csv")
+    with open(path, newline="", encoding="utf-8") as table:
+        written = sorted(row[0] for row in list(csv.reader(table))[1:])
+    assert written == sorted(["'" + student for student in ids[:4]] + ["ada"])
+
+
 def test_an_interrupted_write_leaves_the_previous_spreadsheet_whole(tmp_path, monkeypatch):
     path = tmp_path / "gradient_checking_grades.csv"
     path.write_text("the previous run's table\n")
