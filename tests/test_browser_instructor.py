@@ -320,6 +320,7 @@ def test_the_whole_nbgrader_cycle_through_the_panels(tmp_path):
             assert_figures_shown(viewer, f"{student}'s feedback")
             if SUBMISSIONS[student]:
                 assert hint in text and COMMENT in text, text[:3000]
+                assert "Comment on exercise 4: gradient_check_n" in text, "the comment's line names no exercise"
                 assert "gradient_check_n failed a hidden check" in text, text[:3000]
 
     # The gradebook: every exercise's points as expected, and as ./grade-class gives them for the

@@ -9,7 +9,9 @@ score). For every test cell whose grade id names an exercise (``gc_grader.assign
 puts into ``resources["gc_feedback"]``:
 
 - ``titles[grade_id]``: "Exercise 3: gradient_check", the heading of the cell;
-- ``toc[grade_id]``: "Exercise 3: gradient_check — 30 / 30", its line in the list of scores.
+- ``toc[grade_id]``: "Exercise 3: gradient_check — 30 / 30", its line in the list of scores;
+- ``comments[grade_id]``, for an exercise's answer cell: "Comment on exercise 3: gradient_check",
+  the line of a grader's comment on it in that list (nbgrader's says "Comment" alone).
 
 The course's feedback template (``gc_grader/pages/templates/feedback``) shows them; a cell with no
 title keeps nbgrader's label. The sentences are translated in the language of the edition the
@@ -28,6 +30,8 @@ from gc_i18n import N_, _, speaking_edition
 TITLE = N_("Exercise {number}: {name}")
 #: An exercise's line in the feedback's list of scores.
 SCORED = N_("Exercise {number}: {name} — {score} / {points}")
+#: The line of a grader's comment on an exercise's answer, in that list.
+COMMENT = N_("Comment on exercise {number}: {name}")
 
 
 class ExerciseTitles(NbGraderPreprocessor):
@@ -36,10 +40,12 @@ class ExerciseTitles(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         info = resources.get("nbgrader") or {}
         course = CourseDirectory(config=self.config)
-        titles, toc = {}, {}
+        titles, toc, comments = {}, {}, {}
         with speaking_edition(course.format_path(course.source_directory, ".", info.get("assignment", ""))):
             for cell in nb.cells:
                 gid = grade_id(cell)
+                if gid in EXERCISES and utils.is_solution(cell):
+                    comments[gid] = _(COMMENT).format(number=EXERCISES.index(gid) + 1, name=gid)
                 if not gid or not utils.is_grade(cell) or utils.is_solution(cell):
                     continue
                 exercise = exercise_of(gid)
@@ -50,7 +56,7 @@ class ExerciseTitles(NbGraderPreprocessor):
                 grading = cell.metadata.get("nbgrader", {})
                 toc[gid] = _(SCORED).format(number=number, name=exercise, score=_figure(grading.get("score")),
                                             points=_figure(grading.get("points")))
-        resources["gc_feedback"] = {"titles": titles, "toc": toc}
+        resources["gc_feedback"] = {"titles": titles, "toc": toc, "comments": comments}
         return nb, resources
 
 
