@@ -13,7 +13,10 @@ are graded four times, each time in a fresh scratch course of its own (its own
 4. `python -m gc_grader.class_grading --workers 1 --no-sandbox`: against 2, what the
    sandbox costs per submission.
 Every figure is the wall-clock time of whole commands, start-up (and the Dask
-cluster's) included. The point is to see what the parallel command costs or saves
+cluster's) included. For each grade-class run it also prints where the time went, per
+submission: the kernel's start, the notebook's execution, the outside judge, the rest of
+nbgrader's autograde and feedback, the worker's own handling, the coordinator's recording,
+and scheduling and start-up (gc_grader/stopwatch.py, reports/<assignment>/seconds.json). The point is to see what the parallel command costs or saves
 against what an instructor would otherwise run, and that it grades alike: the last
 line compares every student's total score across the three gradebooks.
 
@@ -96,6 +99,29 @@ def grade_class(course, workers, log, *options):
     return seconds
 
 
+#: The split printed: each phase of gc_grader.stopwatch, nested ones taken out of their parent.
+SPLIT = ("kernel start", "notebook execution", "judging", "nbgrader (the rest of autograde, and feedback)",
+         "worker's own (scratch course, files in and out)", "recording (coordinator)", "scheduling and start-up")
+
+
+def split(course):
+    """{phase: seconds per submission} of the grade-class run in ``course``, from its seconds.json.
+
+    The phases nest: the kernel's start is part of the notebook's run, which with the judge
+    is part of autograde, which with feedback is part of the worker's batch; each line is a
+    phase minus what it holds. "Scheduling and start-up" is the run's wall time times the
+    workers, minus everything the workers and the coordinator measured."""
+    import json
+    data = json.loads((course / "reports" / ASSIGNMENT / "seconds.json").read_text())
+    n, t = data["submissions"], data["seconds"]
+    workers = 2 if course.name == "workers-2" else 1
+    phases = [t.get("kernel start", 0), t.get("notebook", 0) - t.get("kernel start", 0), t.get("judge", 0),
+              t.get("autograde", 0) + t.get("feedback", 0) - t.get("notebook", 0) - t.get("judge", 0),
+              t.get("worker", 0) - t.get("autograde", 0) - t.get("feedback", 0), t.get("recording", 0)]
+    phases.append(t.get("wall", 0) * workers - t.get("worker", 0) - t.get("recording", 0))
+    return {name: value / n for name, value in zip(SPLIT, phases)}
+
+
 def total_scores(course, students):
     """{student: total score in this course's gradebook, or None when it has no submission}."""
     from nbgrader.api import Gradebook, MissingEntry
@@ -138,6 +164,11 @@ def run(root, batch, count):
     cost = seconds["grade-class --workers 1"] - seconds["grade-class --workers 1 --no-sandbox"]
     print(f"the sandbox's cost: {cost / count:+.2f} s per submission with one worker "
           f"(--workers 1 sandboxed minus --workers 1 --no-sandbox)")
+
+    print("where grade-class's time goes, in worker-seconds per submission "
+          "(reports/gradient_checking/seconds.json; with two workers they add up to about twice the wall time):")
+    for way in ("workers-1", "workers-2", "workers-1-unsandboxed"):
+        print(f"  {way}: " + ", ".join(f"{name} {value:.2f}" for name, value in split(courses[way]).items()))
 
     students = [submission.student for submission in batch]
     totals = {way: total_scores(course, students) for way, course in courses.items()}

@@ -22,6 +22,7 @@ configuration's `CourseDirectory.db_url` names another (PostgreSQL, for instance
 """
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -182,6 +183,14 @@ def report(args, course, gb, failures, graded, up_to_date, exported, sandbox=Tru
     print(f"\nWritten: {exported}, {table}, {folder / 'summary.txt'}, {folder / 'score_distribution.png'}")
 
 
+def write_seconds(path, submissions, seconds):
+    """Where this run's time went, per phase (gc_grader.stopwatch), for benchmarks/grade_class_seconds.py:
+    ``{"submissions": N, "seconds": {phase: total seconds}}``. The workers' phases are summed over
+    workers, so with two of them they add up to about twice "wall"."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"submissions": submissions, "seconds": dict(sorted(seconds.items()))}, indent=1) + "\n")
+
+
 def main(argv=None):
     args = parse_args(argv)
     # Student folders and files may have names that are not valid text: show them escaped.
@@ -225,11 +234,14 @@ def main(argv=None):
             print(f"grade-class: {len(students)} to grade, {len(up_to_date)} already graded and unchanged"
                   + ("" if args.force or not up_to_date else " (--force grades them again)"))
             try:
-                graded = Coordinator(args, course, gb, bundle, failures).run(students) if students else []
+                coordinator = Coordinator(args, course, gb, bundle, failures)
+                graded = coordinator.run(students) if students else []
             except KeyboardInterrupt:
                 print("\ngrade-class: interrupted. Every student whose grading finished is in the gradebook; "
                       "the others are untouched: run the same command again to grade them.", file=sys.stderr)
                 return INTERRUPTED
             exported = export(course, gb)
             report(args, course, gb, failures, graded, up_to_date, exported, sandbox)
+            if students:
+                write_seconds(args.reports / "seconds.json", len(students), coordinator.seconds)
     return 0

@@ -9,10 +9,12 @@ import glob
 import logging
 import math
 import sys
+from collections import defaultdict
 
 from distributed import Client, LocalCluster, as_completed
 from tqdm import tqdm
 
+from gc_grader import stopwatch
 from gc_grader.class_grading.fingerprint import grading_fingerprint
 from gc_grader.class_grading.gradebook_writer import (forget_mark, job_for, place_files, record_grades,
                                                       write_mark)
@@ -63,8 +65,19 @@ class Coordinator:
         self.args, self.course, self.gb, self.failures = args, course, gb, failures
         self.bundle, self.grading = bundle, grading_fingerprint(bundle)
         self.graded, self.in_flight = [], {}
+        #: Seconds per phase of the whole run (gc_grader.stopwatch): the workers' phases, summed
+        #: over every batch (failed ones too), "recording" here, and "wall", the run end to end.
+        self.seconds = defaultdict(float)
 
     def run(self, students):
+        stopwatch.take()
+        with stopwatch.phase("wall"):
+            graded = self._run(students)
+        for name, seconds in stopwatch.take().items():
+            self.seconds[name] += seconds
+        return graded
+
+    def _run(self, students):
         client, cluster = start_client(self.args.scheduler, self.args.workers)
         self.client, self.running = client, as_completed()
         try:
@@ -81,6 +94,8 @@ class Coordinator:
                                    for job in jobs]
                     retry = [job for job, result in zip(jobs, results) if not result.ok] if len(jobs) > 1 else []
                     for result in results:
+                        for name, seconds in result.seconds.items():
+                            self.seconds[name] += seconds
                         if result.ok:
                             self.record(result)
                         elif not retry:
@@ -113,6 +128,10 @@ class Coordinator:
 
     def record(self, result):
         """Grades (one transaction), then files, then feedback with manual scores, then the mark."""
+        with stopwatch.phase("recording"):
+            self._record(result)
+
+    def _record(self, result):
         assignment, student = self.args.assignment, result.student
         try:
             forget_mark(self.course, assignment, student)

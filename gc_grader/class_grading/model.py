@@ -51,3 +51,4 @@ class Result:
     notebooks: list = field(default_factory=list)
     autograded: dict = field(default_factory=dict)   # path -> bytes, as autograde wrote them
     feedback: dict = field(default_factory=dict)     # path -> bytes, as generate_feedback wrote them
+    seconds: dict = field(default_factory=dict)      # this student's share of its batch's time, per phase (stopwatch)

@@ -28,6 +28,7 @@ from jinja2 import FileSystemBytecodeCache
 from nbconvert.exporters import HTMLExporter
 from nbgrader.api import Gradebook, MissingEntry
 
+from gc_grader import stopwatch
 from gc_grader.class_grading.course import Course
 from gc_grader.class_grading.files import read_tree, write_tree
 from gc_grader.class_grading.model import NotebookScores, Result
@@ -61,22 +62,27 @@ def grade_students(bundle, jobs):
     """
     results = {job.student: Result(job.student, job.fingerprint, ok=False) for job in jobs}
     log = ""
-    with _ONE_AT_A_TIME, tempfile.TemporaryDirectory(prefix="gc_grade_") as scratch:
-        here, root = os.getcwd(), Path(scratch)
-        noise = root / "stderr.log"
-        try:
-            os.chdir(root)
-            with _stderr_to(noise):
-                log = _run_nbgrader(root, bundle, jobs, results)
-        except Exception as error:  # a worker reports every failure as data
-            for result in results.values():
-                result.error = result.error or f"{type(error).__name__}: {error}"
-        finally:
-            os.chdir(here)
-            if noise.is_file():
-                log += noise.read_text(errors="replace")
+    with _ONE_AT_A_TIME:
+        stopwatch.take()         # this batch's phases only (one batch at a time in this process)
+        with stopwatch.phase("worker"), tempfile.TemporaryDirectory(prefix="gc_grade_") as scratch:
+            here, root = os.getcwd(), Path(scratch)
+            noise = root / "stderr.log"
+            try:
+                os.chdir(root)
+                with _stderr_to(noise):
+                    log = _run_nbgrader(root, bundle, jobs, results)
+            except Exception as error:  # a worker reports every failure as data
+                for result in results.values():
+                    result.error = result.error or f"{type(error).__name__}: {error}"
+            finally:
+                os.chdir(here)
+                if noise.is_file():
+                    log += noise.read_text(errors="replace")
+        # Each student carries an equal share of the batch's time: the coordinator's sums are the class's.
+        shares = {name: seconds / len(results) for name, seconds in stopwatch.take().items()}
     for result in results.values():
         result.log = "" if result.ok else log      # kept for the instructor only when it failed
+        result.seconds = shares
     return list(results.values())
 
 
@@ -115,8 +121,10 @@ def _grade_batch(course, bundle, jobs, results):
 
     # Students whose grading fails are left out by nbgrader (it removes their folder) and
     # reported in its log; the others are graded all the same.
-    graded = api.autograde(assignment, "*", force=True, create=True)
-    fed_back = api.generate_feedback(assignment, "*", force=True)
+    with stopwatch.phase("autograde"):
+        graded = api.autograde(assignment, "*", force=True, create=True)
+    with stopwatch.phase("feedback"):
+        fed_back = api.generate_feedback(assignment, "*", force=True)
     log = graded.get("log", "") + fed_back.get("log", "")
 
     with Gradebook(course.db_url, bundle.course_id) as gb:

@@ -35,6 +35,7 @@ from gc_grader.checks.errors import GradingFailure
 from gc_grader.judge import runner as runner_module
 from gc_grader.judge.report import MAX_REPORT_BYTES, AnswerReport, UnusableReport
 from gc_grader.judge.secret import course_secret, seed_for
+from gc_grader import stopwatch
 from gc_grader.plugins.source_notebook import source_cells
 from gc_grader.sandbox import Sandbox
 from gc_grader.sandbox.bubblewrap import scratch_copy
@@ -53,6 +54,10 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
                                "waits this long at most (its cells have Execute.timeout).").tag(config=True)
 
     def preprocess(self, nb, resources):
+        with stopwatch.phase("judge"):
+            return self._judge(nb, resources)
+
+    def _judge(self, nb, resources):
         info = resources["nbgrader"]
         folder = resources.get("metadata", {}).get("path") or "."
         course = CourseDirectory(config=self.config)

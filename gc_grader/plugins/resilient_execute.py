@@ -21,6 +21,7 @@ from nbclient.util import ensure_async, run_sync
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 
+from gc_grader import stopwatch
 from gc_grader.plugins.bounded_outputs import BoundedOutputs
 
 KERNEL_DIED = ("KernelDied",
@@ -44,6 +45,24 @@ class ResilientExecute(BoundedOutputs, Execute):
     at ``_async_handle_timeout`` and ``_check_raise_for_error`` (private; the project
     pins nbclient, and tests/plugins/test_resilient_execute.py exercises every path).
     """
+
+    def preprocess(self, nb, resources=None, km=None):
+        """nbclient's run of the whole notebook, timed (gc_grader.stopwatch: "notebook")."""
+        with stopwatch.phase("notebook"):
+            return super().preprocess(nb, resources, km)
+
+    async def async_start_new_kernel(self, **kwargs):
+        """Start the (sandboxed) kernel, timed with its client below as "kernel start"."""
+        with stopwatch.phase("kernel start"):
+            return await super().async_start_new_kernel(**kwargs)
+
+    async def async_start_new_kernel_client(self):
+        with stopwatch.phase("kernel start"):
+            return await super().async_start_new_kernel_client()
+
+    # nbclient's synchronous names wrap its own coroutines, not these: wrap these instead.
+    start_new_kernel = run_sync(async_start_new_kernel)
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
     def reset_execution_trackers(self):
         """Start each notebook with nothing to replay (nbclient calls this per notebook)."""

@@ -127,6 +127,20 @@ def test_the_progress_bar_runs_to_the_end(zip_course):
     assert "SAWarning" not in first.stderr and "IPKernelApp" not in first.stderr
 
 
+def test_the_run_says_where_its_time_went(zip_course):
+    """reports/<assignment>/seconds.json (gc_grader.stopwatch), which the benchmark prints: every
+    phase measured, nested ones no longer than their parent, the two workers' sum near twice the wall."""
+    course, _ = zip_course
+    data = json.loads((course / "reports" / ASSIGNMENT / "seconds.json").read_text())
+    t = data["seconds"]
+    assert data["submissions"] == len(CLASS) + 2
+    for phase in ("kernel start", "notebook", "judge", "autograde", "feedback", "worker", "recording", "wall"):
+        assert t.get(phase, 0) > 0, phase
+    assert t["kernel start"] < t["notebook"] < t["autograde"]
+    assert t["notebook"] + t["judge"] <= t["autograde"] and t["autograde"] + t["feedback"] <= t["worker"]
+    assert t["worker"] <= 2 * t["wall"] * 1.01
+
+
 def test_the_summary_table_counts_each_exercise(zip_course):
     course, first = zip_course
     summary = (course / "reports" / ASSIGNMENT / "summary.txt").read_text()
