@@ -83,10 +83,15 @@ class HideGraderPaths(NbGraderPreprocessor):
         return text
 
 
+#: How far back from a match ``_starts_a_path`` looks: enough for an ANSI colour code. Looking at
+#: the whole text before every match would cost time growing with the square of an output's size.
+_LOOKBEHIND = 32
+
+
 def _starts_a_path(match):
     """Whether ``match`` begins where a path can begin: not inside a word or a URL
     ("https://example.org/home/..."), though right after an ANSI colour code."""
-    before = match.string[:match.start()]
+    before = match.string[max(0, match.start() - _LOOKBEHIND):match.start()]
     return not before or not re.search(r"[\w.:/~-]$", before) or bool(_ANSI_END.search(before))
 
 
