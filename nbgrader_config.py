@@ -84,6 +84,10 @@ c.Autograde.autograde_preprocessors = [
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests, HideGraderPaths, InertOutputs,
                                     ExerciseTitles, TypesetMath, EmbedFigures]
 c.GenerateFeedback.HTMLExporter.preprocessors = []
+# Its exporter is nbconvert's HTMLExporter, less two costs per page: it keeps the compiled templates
+# between commands, and parses a rendered page again only where that could add an image's alt text
+# (gc_grader/pages/feedback_exporter.py; grade-class's workers use it too).
+c.GenerateFeedback.exporter_class = "gc_grader.pages.feedback_exporter.FeedbackHTMLExporter"
 
 # The HTML pages (the feedback, formgrader's manual grading) read offline: the instructor's
 # formulas are typeset as MathML when the notebook is exported, and no page loads MathJax from a

@@ -24,33 +24,17 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from jinja2 import FileSystemBytecodeCache
-from nbconvert.exporters import HTMLExporter
 from nbgrader.api import Gradebook, MissingEntry
 
 from gc_grader import stopwatch
 from gc_grader.class_grading.course import Course
 from gc_grader.class_grading.files import read_tree, write_tree
 from gc_grader.class_grading.model import NotebookScores, Result
+from gc_grader.pages.feedback_exporter import FeedbackHTMLExporter
 
 # nbgrader and the course's preprocessors read files relative to the working directory
 # (the course root), which is per process: one grading at a time per process.
 _ONE_AT_A_TIME = threading.Lock()
-
-
-class FeedbackHTMLExporter(HTMLExporter):
-    """nbconvert's HTMLExporter, keeping its compiled jinja templates between commands.
-
-    nbconvert compiles its templates anew for every exporter, and nbgrader makes an
-    exporter per command: stock nbgrader pays that once per class, a worker once per
-    batch (about 0.1 s each time). jinja's own file cache (in the temp folder, checked
-    against each template's source) keeps the compiled code for every later batch.
-    """
-
-    def _create_environment(self):
-        environment = super()._create_environment()
-        environment.bytecode_cache = FileSystemBytecodeCache()
-        return environment
 
 
 def grade_students(bundle, jobs):

@@ -32,8 +32,15 @@ Where (nbgrader_config.py): in ``HTMLExporter.preprocessors``, which formgrader'
 runs, and last in ``GenerateFeedback.preprocessors``, after InertOutputs. The feedback's own
 exporter runs no exporter-level preprocessor: InertOutputs, which follows them, would take a
 typeset instructor cell (no longer its gradebook source) for one the student edited.
+
+Cost, per page: the feedback exports one notebook per student, and each holds the same
+instructor cells. So where InertOutputs ran before it in the same export, TypesetMath decides
+with the instructor's sources InertOutputs has just read from the gradebook (one read per page,
+not two), and a cell's MathML is kept by its text (``typeset`` is a function of the text alone),
+so each distinct cell is typeset once per process, however many students there are.
 """
 
+import functools
 import html
 import re
 
@@ -86,6 +93,9 @@ class TypesetMath(NbGraderPreprocessor):
         nbgrader's converters (the feedback) give the gradebook in ``resources["nbgrader"]``;
         formgrader's page gives the assignment and notebook only, and the gradebook is the
         course's (``CourseDirectory.db_url``). Without one, no cell is the instructor's."""
+        earlier = self._inert_outputs_before_me(resources)
+        if earlier is not None:
+            return earlier._is_instructors
         info = dict(resources.get("nbgrader") or {})
         info.setdefault("assignment", resources.get("assignment_id"))
         info.setdefault("notebook", resources.get("notebook_id"))
@@ -100,14 +110,46 @@ class TypesetMath(NbGraderPreprocessor):
             rule._instructor_sources = {}
         return rule._is_instructors
 
+    def _inert_outputs_before_me(self, resources):
+        """The InertOutputs that ran on this very notebook just before, with the gradebook entry
+        this one would read (``resources["nbgrader"]``, as nbgrader's converters give it); None
+        when there is none (formgrader's page, a notebook exported alone).
+
+        nbconvert runs an exporter's preprocessors one after the other on each notebook, in the
+        order of its list: one placed before this one has read this notebook's gradebook entry.
+        """
+        info = resources.get("nbgrader") or {}
+        if not all(info.get(key) for key in ("db_url", "notebook", "assignment")):
+            return None
+        preprocessors = list(getattr(self.parent, "_preprocessors", None) or [])
+        mine = next((i for i, preprocessor in enumerate(preprocessors) if preprocessor is self), 0)
+        for preprocessor in preprocessors[:mine]:
+            if isinstance(preprocessor, InertOutputs) and preprocessor.enabled \
+                    and isinstance(getattr(preprocessor, "_instructor_sources", None), dict):
+                return preprocessor
+        return None
+
 
 def typeset(markdown, log=None):
-    """``markdown`` with its formulas as one-line MathML, outside code (see the module)."""
+    """``markdown`` with its formulas as one-line MathML, outside code (see the module); a
+    formula left as TeX is named in a warning on ``log``, every time."""
+    text, left_as_tex = _typeset_once(markdown)
+    if log is not None:
+        for error, original in left_as_tex:
+            log.warning("Formula left as TeX (%s): %s", error, original)
+    return text
+
+
+@functools.lru_cache(maxsize=512)
+def _typeset_once(markdown):
+    """``typeset``'s text and the formulas it left as TeX ((error name, formula) pairs), kept
+    by the text: the same instructor cell comes back in every student's notebook."""
+    left_as_tex = []
     pieces, prose, fence = [], [], None
     for line in markdown.splitlines(keepends=True):
         opening = _FENCE.match(line)
         if fence is None and opening:
-            pieces.append(_typeset_prose("".join(prose), log))
+            pieces.append(_typeset_prose("".join(prose), left_as_tex))
             prose, fence = [], opening.group(1)
             pieces.append(line)
         elif fence is not None:
@@ -117,11 +159,11 @@ def typeset(markdown, log=None):
                 fence = None
         else:
             prose.append(line)
-    pieces.append(_typeset_prose("".join(prose), log))
-    return "".join(pieces)
+    pieces.append(_typeset_prose("".join(prose), left_as_tex))
+    return "".join(pieces), tuple(left_as_tex)
 
 
-def _typeset_prose(text, log):
+def _typeset_prose(text, left_as_tex):
     """Text outside fenced code: its formulas typeset, its code spans and escapes kept."""
     out, i, n = [], 0, len(text)
     while i < n:
@@ -131,7 +173,7 @@ def _typeset_prose(text, log):
             if delimiter in ("(", "["):
                 end = text.find("\\)" if delimiter == "(" else "\\]", i + 2)
                 if end != -1:
-                    out.append(_formula(text[i + 2:end], delimiter == "[", text[i:end + 2], log))
+                    out.append(_formula(text[i + 2:end], delimiter == "[", text[i:end + 2], left_as_tex))
                     i = end + 2
                     continue
             out.append(text[i:i + 2])  # an escaped character (\$ among them) stays as it is
@@ -151,7 +193,7 @@ def _typeset_prose(text, log):
                 i = start
             else:
                 stop = end + (2 if block else 1)
-                out.append(_formula(text[start:end], block, text[i:stop], log))
+                out.append(_formula(text[start:end], block, text[i:stop], left_as_tex))
                 i = stop
         elif char == "<" and (raw := _RAW_CODE.match(text, i)):
             out.append(raw.group(0))
@@ -188,14 +230,14 @@ def _closing_dollar(text, start, block):
     return -1
 
 
-def _formula(tex, block, original, log):
-    """``tex`` as one line of MathML, or ``original`` (its TeX with delimiters) if it cannot be."""
+def _formula(tex, block, original, left_as_tex):
+    """``tex`` as one line of MathML, or ``original`` (its TeX with delimiters) if it cannot be,
+    named in ``left_as_tex``."""
     try:
         element = convert_to_element(tex, display="block" if block else "inline")
         return _mathml(element, block)
     except Exception as error:  # latex2mathml's own errors, and whatever a malformed formula raises
-        if log is not None:
-            log.warning("Formula left as TeX (%s): %s", type(error).__name__, original)
+        left_as_tex.append((type(error).__name__, original))
         return original
 
 

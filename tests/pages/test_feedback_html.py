@@ -30,6 +30,7 @@ from gc_editions import build, catalogs
 from gc_grader.pages import EmbedFigures, HideGraderPaths, TypesetMath
 from gc_grader.pages.typeset_math import typeset
 from gc_grader.plugins import InertOutputs
+from page_dom import dom
 from submissions import corpus, variant
 
 # --------------------------------------------------------------------------- TypesetMath alone
@@ -331,6 +332,25 @@ def test_the_instructors_figures_travel_inside_the_page_and_a_students_image_lin
     assert not [src for src in sources if src and not src.startswith("data:")], "an image still points at a file"
     assert base64.b64encode(secret).decode()[:24] not in raw
     assert base64.b64encode((graded / "gradebook.db").read_bytes()[:48]).decode()[:24] not in raw
+
+
+@pytest.mark.slow
+def test_every_page_shows_what_stock_nbconvert_shows_and_every_image_has_alt_text(graded):
+    """The course's exporter (FeedbackHTMLExporter) against nbconvert's own, on the same graded
+    notebooks: element for element the same page. A page with an image without alt text (the
+    student's raw <img>, its link dropped) is stock's byte for byte: the accessibility pass ran."""
+    nbgrader(graded, "generate_feedback", ASSIGNMENT, "--GenerateFeedback.exporter_class=nbconvert.exporters.HTMLExporter",
+             "--CourseDirectory.feedback_directory=feedback_stock")
+    students = sorted(folder.parent.name for folder in (graded / "feedback").glob(f"*/{ASSIGNMENT}"))
+    assert len(students) == 4
+    rewritten = []
+    for student in students:
+        ours = feedback_page(graded, student)
+        stock = (graded / "feedback_stock" / student / ASSIGNMENT / f"{NOTEBOOK}.html").read_text(encoding="utf-8")
+        assert dom(ours) == dom(stock), student
+        assert all("alt" in img["attrs"] for img in Page(ours).all("img")), student
+        rewritten += [student] if ours == stock else []
+    assert rewritten == [WRONG.student]
 
 
 #: What a path of the grading machine looks like in a page: its roots, its scratch folders, its venv.

@@ -1,0 +1,103 @@
+"""FeedbackHTMLExporter: nbconvert's HTMLExporter for the feedback, less what it redid per page.
+
+Why: nbgrader's ``generate_feedback`` exports one page per student with one exporter, and most of
+each page's time went to work that gives that student nothing new:
+
+- **Parsing the page a second time** (a quarter to a half of it): HTMLExporter's accessibility
+  pass, which has nothing to add to the course's pages. It runs only where it could change the
+  page (``accessibility_pass``), as in stock nbconvert; every other page is the template's own
+  text. Such a page differs from stock in its bytes, not in what a browser builds from it:
+  BeautifulSoup wrote the same elements another way (attributes sorted, ``<meta ... />`` as
+  ``<meta .../>``, a character reference such as ``&#182;`` or ``&nbsp;`` as the character itself,
+  a class list's extra spaces dropped, the white space between two tags cut to one newline,
+  outside ``<pre>``). The tests compare both pages element by element.
+- **Rendering the same cells again.** Every student's notebook holds the same instructor cells,
+  and nbconvert rendered their markdown (the figures embedded in it) and highlighted their code
+  for every student. Both are functions of the cell's text: the markdown's when the cell has no
+  attachments and ``embed_images`` is off (then neither the cell nor the notebook's folder is
+  read), the code's given the notebook's language (and no ``magics_language``). The exporter keeps
+  the HTML of the ``KEPT`` cells seen most recently, by their text.
+- **Compiling the templates**, once per command (about 0.1 s; a grade-class worker runs one
+  per batch): jinja's own file cache (in the temp folder, checked against each template's
+  source) keeps the compiled code for later commands.
+
+How: HTMLExporter's own ``from_notebook_node`` still runs (its filters, its resources) and hands
+the rendered page to its pass through ``super()``; ``_RenderedPage`` sits right behind it in this
+class's method resolution order, keeps the page, and gives the pass an empty one to parse.
+"""
+
+import functools
+
+from jinja2 import FileSystemBytecodeCache, pass_context
+from nbconvert.exporters import HTMLExporter, TemplateExporter
+from nbconvert.filters.highlight import Highlight2HTML
+
+from gc_grader.pages.accessibility_pass import needs_accessibility_pass
+
+#: How many cells' HTML an exporter keeps, of each kind: a notebook's instructor cells, many times over.
+KEPT = 512
+
+
+class _RenderedPage(TemplateExporter):
+    """The step between HTMLExporter and TemplateExporter: keeps the rendered page, and gives
+    HTMLExporter's accessibility pass an empty one, unless the pass could change the page."""
+
+    _kept_page = None
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        page, resources = super().from_notebook_node(nb, resources, **kw)
+        if needs_accessibility_pass(page):
+            return page, resources
+        self._kept_page = page
+        return "", resources
+
+
+class FeedbackHTMLExporter(HTMLExporter, _RenderedPage):
+    """HTMLExporter that parses a page again only where that could change it, renders each
+    distinct cell once, and keeps its compiled templates between commands (see the module)."""
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self._markdown = functools.lru_cache(maxsize=KEPT)(self._render_markdown)
+        self._code = functools.lru_cache(maxsize=KEPT)(self._highlight_code)
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        self._kept_page = None
+        try:
+            page, resources = super().from_notebook_node(nb, resources, **kw)
+            return (page if self._kept_page is None else self._kept_page), resources
+        finally:
+            self._kept_page = None
+
+    @pass_context
+    def markdown2html(self, context, source):
+        """nbconvert's markdown filter, its HTML kept by the text where nothing else goes in."""
+        if self.embed_images or (context.get("cell") or {}).get("attachments"):
+            return super().markdown2html(context, source)
+        return self._markdown(source)
+
+    def _render_markdown(self, source):
+        return super().markdown2html({}, source)
+
+    def register_filter(self, name, jinja_filter):
+        """HTMLExporter registers a highlighter of the notebook's language for each notebook:
+        this one keeps its HTML by the language and the code."""
+        if name == "highlight_code" and type(jinja_filter) is Highlight2HTML:
+            jinja_filter = functools.partial(self._highlight, jinja_filter)
+        return super().register_filter(name, jinja_filter)
+
+    def _highlight(self, highlighter, source, language=None, metadata=None):
+        if (metadata and "magics_language" in metadata) or not isinstance(language, (str, type(None))):
+            return highlighter(source, language, metadata)
+        return self._code(highlighter.pygments_lexer, language, source)
+
+    def _highlight_code(self, lexer, language, source):
+        return Highlight2HTML(pygments_lexer=lexer, parent=self)(source, language)
+
+    def _create_environment(self):
+        environment = super()._create_environment()
+        environment.bytecode_cache = FileSystemBytecodeCache()
+        return environment
+
+
+__all__ = ["FeedbackHTMLExporter"]
