@@ -20,6 +20,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import ensure_async, run_sync
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
+from traitlets import default
 
 from gc_grader import stopwatch
 from gc_grader.plugins.bounded_outputs import BoundedOutputs
@@ -45,6 +46,13 @@ class ResilientExecute(BoundedOutputs, Execute):
     at ``_async_handle_timeout`` and ``_check_raise_for_error`` (private; the project
     pins nbclient, and tests/plugins/test_resilient_execute.py exercises every path).
     """
+
+    @default("shutdown_kernel")
+    def _kill_at_the_end(self):
+        """Kill the kernel once the notebook has run, rather than ask it to stop and poll until it
+        has (nbclient's "graceful", about 0.2 s per notebook): nothing is read from it after its
+        last cell, and its sandbox goes with it."""
+        return "immediate"
 
     def preprocess(self, nb, resources=None, km=None):
         """nbclient's run of the whole notebook, timed (gc_grader.stopwatch: "notebook")."""

@@ -114,6 +114,11 @@ class Sandbox(LoggingConfigurable):
                              "of its own, where the machine lets grading make one (gc_grader/sandbox/cgroups.py); "
                              "elsewhere the per-process limits alone apply.").tag(config=True)
 
+    zygote = Bool(True, help="Fork each kernel from a process that has already imported ipykernel and numpy "
+                             "(gc_grader/sandbox/zygote.py) into the student's own fresh sandbox, instead of "
+                             "starting Python anew: the same sandbox, about 0.4 CPU-seconds less per kernel. "
+                             "False starts every kernel from scratch.").tag(config=True)
+
     _checked = {}
 
     def check(self):
@@ -188,12 +193,34 @@ class Sandbox(LoggingConfigurable):
             os.close(fd)
         return Confined(process, info_read, slot, cgroup)
 
+    def start_kernel(self, module, args, *, files=None, data=None, env=None):
+        """``python -m module *args`` confined as ``start`` would run it: forked from the zygote
+        into a fresh sandbox (``zygote``), or started from scratch when ``Sandbox.zygote`` is
+        False or the zygote fails. (``Confined``, the process jupyter_client should watch)."""
+        if self.zygote:
+            from gc_grader.sandbox.zygote import ZygoteFailed, fork_into, start_placeholder
+
+            try:
+                confined = start_placeholder(self, files=files, data=data, env=env)
+            except ZygoteFailed as failure:
+                raise SandboxUnavailable(str(failure)) from None
+            try:
+                return confined, fork_into(self, confined, module, args, env)
+            except ZygoteFailed as failure:
+                self.log.warning("%s; starting the kernel from scratch", failure)
+                confined.kill()
+            except BaseException:
+                confined.kill()
+                raise
+        confined = self.start([sys.executable, "-m", module, *args], files=files, data=data, env=env)
+        return confined, confined.process
+
     def command(self, argv, copies, info_fd, slot, env=None, seccomp_fd=None):
         """The whole command line: prlimit, then bwrap, then (as root) setpriv, then ``argv``."""
-        nproc = self.max_processes if slot else self.max_processes + _tasks_of(os.getuid())
-        limits = [f"--as={self.memory_limit}", f"--nproc={nproc}", f"--fsize={self.max_file_size}",
-                  f"--nofile={self.max_open_files}", f"--cpu={self.cpu_seconds}:{self.cpu_seconds + 5}",
-                  "--core=0"]
+        option = {"RLIMIT_AS": "as", "RLIMIT_NPROC": "nproc", "RLIMIT_FSIZE": "fsize", "RLIMIT_NOFILE": "nofile",
+                  "RLIMIT_CPU": "cpu", "RLIMIT_CORE": "core"}
+        limits = [f"--{option[name]}={soft}" + ("" if soft == hard else f":{hard}")
+                  for name, (soft, hard) in self.rlimits(slot).items()]
         bwrap = [self.bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
                  "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv",
                  "--info-fd", str(info_fd)]
@@ -219,8 +246,7 @@ class Sandbox(LoggingConfigurable):
                       for arg in ("--perms", "1777" if parent.startswith(("/tmp/", HOME + "/")) else "0755",
                                   "--dir", parent)]
             bwrap += ["--perms", "0444", "--ro-bind-data", str(fd), path]
-        environment = {**BASE_ENVIRONMENT, "PATH": _path_inside(), **(env or {}), **self.environment}
-        for name, value in environment.items():
+        for name, value in self.environment_inside(env).items():
             bwrap += ["--setenv", name, value]
         bwrap += ["--chdir", HOME, "--"]
         if slot:
@@ -229,6 +255,19 @@ class Sandbox(LoggingConfigurable):
         # Killed with the process that started it: bubblewrap's --die-with-parent covers the
         # sandbox's first process when bubblewrap dies, this covers bubblewrap when the grader dies.
         return ["setpriv", "--pdeathsig", "KILL", "--", "prlimit", *limits, "--", *bwrap, *argv]
+
+
+    def rlimits(self, slot):
+        """{RLIMIT_* name: (soft, hard)} of every process of student code (prlimit's, or the zygote's)."""
+        nproc = self.max_processes if slot else self.max_processes + _tasks_of(os.getuid())
+        return {"RLIMIT_AS": (self.memory_limit, self.memory_limit), "RLIMIT_NPROC": (nproc, nproc),
+                "RLIMIT_FSIZE": (self.max_file_size, self.max_file_size),
+                "RLIMIT_NOFILE": (self.max_open_files, self.max_open_files),
+                "RLIMIT_CPU": (self.cpu_seconds, self.cpu_seconds + 5), "RLIMIT_CORE": (0, 0)}
+
+    def environment_inside(self, env=None):
+        """The whole environment of student code: the sandbox's own, then ``env``, then the configured."""
+        return {**BASE_ENVIRONMENT, "PATH": _path_inside(), **(env or {}), **self.environment}
 
 
 class Confined:

@@ -17,10 +17,12 @@ for ``interrupt_mode: message``, so a cell's timeout interrupts the kernel itsel
 rather than signalling bubblewrap. Killing the kernel kills its whole sandbox.
 """
 
+import asyncio
 import glob
 import json
 import os
 import sys
+import time
 
 import zmq
 from jupyter_client.provisioning import LocalProvisioner
@@ -36,6 +38,9 @@ SOCKETS = "/tmp/kernel"
 PASSED_THROUGH = ("NBGRADER_EXECUTION",)
 #: The largest message the kernel manager's own sockets accept from the kernel.
 CONTROL_MESSAGE_BYTES = 1 << 20
+#: Seconds the provisioner waits for the kernel's sockets before handing them to the client,
+#: which copes with a late kernel anyway (it retries, within the kernel's start-up timeout).
+BIND_SECONDS = 10
 #: A file larger than this in the notebook's folder is not copied in.
 MAX_COPIED_FILE = 20 * 10 ** 6
 
@@ -78,10 +83,12 @@ class SandboxProvisioner(LocalProvisioner):
         with open(self.parent.connection_file) as file:
             connection = json.dumps({**json.load(file), "transport": "ipc", "ip": SOCKETS}).encode()
         passed = {name: value for name, value in (kwargs.get("env") or {}).items() if name in PASSED_THROUGH}
-        self.confined = sandbox.start(cmd, files={**_copied_files(folder), **_font_cache()},
-                                      data={CONNECTION_FILE: connection},
-                                      env=passed)
-        self.process = self.confined.process
+        files, data = {**_copied_files(folder), **_font_cache()}, {CONNECTION_FILE: connection}
+        if len(cmd) >= 3 and cmd[0] == sys.executable and cmd[1] == "-m":
+            self.confined, self.process = sandbox.start_kernel(cmd[2], cmd[3:], files=files, data=data, env=passed)
+        else:
+            self.confined = sandbox.start(cmd, files=files, data=data, env=passed)
+            self.process = self.confined.process
         self.pid = self.pgid = self.process.pid
         self.cwd = folder
         try:
@@ -92,12 +99,27 @@ class SandboxProvisioner(LocalProvisioner):
         info = dict(self.connection_info)
         info["ip"] = f"/proc/{pid}/root{SOCKETS}"
         self.connection_info = info
+        await self._sockets_bound(info)
         return info
+
+    async def _sockets_bound(self, info):
+        """Return once the kernel has bound its five sockets (or ended, or BIND_SECONDS passed).
+
+        The client connects as soon as this returns; to a socket not bound yet, ZMQ retries
+        only after its reconnect interval (0.1 s), and a forked kernel binds well before that."""
+        paths = [f"{info['ip']}-{info[name]}" for name in
+                 ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")]
+        deadline = time.monotonic() + BIND_SECONDS
+        while not all(os.path.exists(path) for path in paths) and self.process.poll() is None \
+                and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
 
     async def cleanup(self, restart=False):
         if self.confined is not None:
             self.confined.kill()
             self.confined = None
+        if hasattr(self.process, "close"):     # a kernel forked into the sandbox: its pidfd
+            self.process.close()
         await super().cleanup(restart)
 
 

@@ -1,0 +1,213 @@
+"""Kernels forked from a zygote into a fresh sandbox each: the grader's side.
+
+A kernel started from scratch pays for Python, ipykernel, IPython and numpy every time
+(about 0.4 CPU-seconds); ``zygote_server`` pays once per grading process and forks each
+kernel ready-made. ``Sandbox.start_forked`` (through ``fork_into``) keeps every guarantee
+of ``Sandbox.start``: the student's sandbox is made by bubblewrap exactly as for any
+student code, with a placeholder in it (``PLACEHOLDER``), and the fork joins it and takes
+on its limits, uid, filter and environment before anything of the kernel runs (see
+``zygote_server`` for the list). Nothing is reused across students but the zygote's
+memory, which holds imported modules only.
+
+The kernel is not the sandbox's first process, so its end does not end the sandbox:
+``ForkedProcess`` watches it through a pidfd and, when it ends, kills its sandbox; to
+jupyter_client it looks like the process it started (``poll``, ``wait``, ``kill``).
+"""
+
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+from gc_grader.sandbox import seccomp
+from gc_grader.sandbox.bubblewrap import HOME
+
+SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "zygote_server.py")
+#: What the sandbox runs while the kernel is forked into it: nothing, until it is killed. It
+#: echoes the byte it is sent: once it does, bubblewrap has built the whole sandbox (it tells
+#: the sandbox's pid earlier, while still mounting), so its namespaces can be joined.
+PLACEHOLDER = ["cat"]
+#: Seconds the zygote may take to import what it preloads.
+START_SECONDS = 60
+#: Seconds one fork may take before the zygote is given up for dead.
+FORK_SECONDS = 30
+
+
+class ZygoteFailed(RuntimeError):
+    """The zygote could not start or fork a kernel; the kernel is then started from scratch."""
+
+
+class Zygote:
+    """One zygote process per environment, per grading process, started when first needed."""
+
+    _running = {}
+    _lock = threading.Lock()
+
+    def __init__(self, environment):
+        self.environment = environment
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self.process = subprocess.Popen([sys.executable, SERVER], stdin=theirs, stdout=subprocess.DEVNULL,
+                                            stderr=subprocess.DEVNULL, env=environment, cwd="/", close_fds=True)
+        finally:
+            theirs.close()
+        self.channel = ours
+        reply = self._receive(START_SECONDS)[0]
+        if not reply.get("ready"):
+            self.close()
+            raise ZygoteFailed(f"the zygote did not start: {reply.get('error', reply)}")
+
+    @classmethod
+    def fork(cls, environment, request, fds):
+        """(host pid, pidfd) of a kernel forked by the zygote of ``environment`` (started if
+        needed, and again if it died) per ``request``, with ``fds`` (see zygote_server)."""
+        key = tuple(sorted(environment.items()))
+        with cls._lock:
+            zygote = cls._running.get(key)
+            if zygote is None or zygote.process.poll() is not None:
+                zygote = cls._running[key] = cls(environment)
+            try:
+                socket.send_fds(zygote.channel, [json.dumps(request).encode()], fds)
+                reply, received = zygote._receive(FORK_SECONDS)
+            except (OSError, ZygoteFailed) as failure:
+                zygote.close()
+                del cls._running[key]
+                raise ZygoteFailed(f"the zygote failed: {failure}") from None
+        if "pid" not in reply or len(received) != 1:
+            for fd in received:
+                os.close(fd)
+            raise ZygoteFailed(f"the zygote could not fork a kernel: {reply.get('error', reply)}")
+        return int(reply["pid"]), received[0]
+
+    def _receive(self, seconds):
+        if not select.select([self.channel], [], [], seconds)[0]:
+            raise ZygoteFailed(f"the zygote did not answer within {seconds} s")
+        message, fds, _flags, _address = socket.recv_fds(self.channel, 1 << 16, 1)
+        if not message:
+            raise ZygoteFailed("the zygote ended")
+        try:
+            return json.loads(message), fds
+        except ValueError:
+            for fd in fds:
+                os.close(fd)
+            raise ZygoteFailed("the zygote answered garbage") from None
+
+    def close(self):
+        self.channel.close()
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+
+def start_placeholder(sandbox, files=None, data=None, env=None):
+    """A new sandbox by ``sandbox.start``, made whole, with ``PLACEHOLDER`` in it; a ``Confined``."""
+    confined = sandbox.start(PLACEHOLDER, files=files, data=data, env=env,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        confined.process.stdin.write(b"\n")
+        confined.process.stdin.flush()
+        ready = select.select([confined.process.stdout], [], [], START_SECONDS)[0]
+        if not ready or confined.process.stdout.read1(1) != b"\n":
+            raise ZygoteFailed(f"the sandbox did not start: {confined.error()}")
+    except BaseException:
+        confined.kill()
+        raise
+    return confined
+
+
+def fork_into(sandbox, confined, module, args, env=None):
+    """Fork ``python -m module *args`` from the zygote into ``confined`` (a sandbox of
+    ``sandbox`` from ``start_placeholder``); a ``ForkedProcess``. ZygoteFailed if it cannot."""
+    program = seccomp.filter_program()
+    errors_read, errors_write = os.pipe()
+    devnull = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+    sandbox_pidfd = None
+    try:
+        sandbox_pidfd = os.pidfd_open(confined.pid)
+        request = {
+            "sandbox_pid": confined.pid,
+            "cgroup_procs": [os.path.join(folder, "cgroup.procs") for folder in
+                             (confined.cgroup.folders if confined.cgroup else [])],
+            "rlimits": sandbox.rlimits(confined.slot),
+            "uid": confined.slot.uid if confined.slot else None,
+            "home": HOME,
+            "environment": sandbox.environment_inside(env),
+            "seccomp": program.hex(),
+            "module": module,
+            "args": list(args),
+        }
+        pid, pidfd = Zygote.fork(sandbox.environment_inside(), request, [sandbox_pidfd, devnull, devnull, errors_write])
+    except BaseException:
+        os.close(errors_read)
+        raise
+    finally:
+        for fd in (sandbox_pidfd, devnull, errors_write):
+            if fd is not None:
+                os.close(fd)
+    return ForkedProcess(confined, pid, pidfd, errors_read)
+
+
+class ForkedProcess:
+    """A kernel forked into a sandbox, as jupyter_client handles a ``subprocess.Popen``.
+
+    ``pid`` is the sandbox's (bubblewrap's, the leader of its process group), so signals
+    and kills reach the whole sandbox. The kernel's end is seen on its pidfd: the sandbox
+    is then killed, and ``returncode`` set."""
+
+    stdin = stdout = None
+
+    def __init__(self, confined, kernel_pid, pidfd, errors_fd):
+        self.confined, self.kernel_pid, self._pidfd = confined, kernel_pid, pidfd
+        self.pid = confined.process.pid
+        self.returncode = None
+        self.stderr = None
+        self._errors = bytearray()
+        self._drain = threading.Thread(target=self._read_errors, args=(errors_fd,), daemon=True)
+        self._drain.start()
+
+    def _read_errors(self, fd):
+        with os.fdopen(fd, "rb") as stream:
+            while chunk := stream.read1(65536):
+                if len(self._errors) < 4096:
+                    self._errors += chunk[:4096 - len(self._errors)]
+
+    def error(self):
+        """The start of what the kernel printed on stderr (for messages)."""
+        return bytes(self._errors).decode(errors="replace").strip()
+
+    def poll(self):
+        if self.returncode is not None:
+            return self.returncode
+        kernel_ended = self._pidfd is None or select.select([self._pidfd], [], [], 0)[0]
+        if self.confined.process.poll() is None and not kernel_ended:
+            return None
+        self.kill()
+        self.returncode = self.confined.process.wait()
+        return self.returncode
+
+    def wait(self, timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise subprocess.TimeoutExpired("kernel", timeout)
+            time.sleep(0.01)
+        return self.returncode
+
+    def send_signal(self, signum):
+        if self.confined.process.poll() is None:
+            os.killpg(self.pid, signum)
+
+    def kill(self):
+        self.send_signal(signal.SIGKILL)
+
+    terminate = kill
+
+    def close(self):
+        if self._pidfd is not None:
+            os.close(self._pidfd)
+            self._pidfd = None

@@ -1,0 +1,265 @@
+"""The zygote: one process that has imported what every kernel imports, and forks each
+student's kernel into that student's own, fresh bubblewrap sandbox.
+
+Why: a kernel started from scratch spends most of its start-up (about 0.4 CPU-seconds,
+a fifth of a submission's whole cost) starting Python and importing ipykernel, IPython
+and numpy, the same way for every student. Here that happens once per grading process;
+each kernel is a fork of it, ready in a few hundredths of a second.
+
+What is shared and what is not. Nothing of a sandbox is reused: for every kernel,
+``gc_grader.sandbox.zygote`` first starts a new bubblewrap sandbox exactly as for any
+student code (``Sandbox.start``: its own namespaces, read-only system, fresh home and
+/tmp holding that student's files, uid slot, cgroup), running a placeholder. The fork
+made here then joins that sandbox's namespaces and takes on everything else bubblewrap,
+prlimit and setpriv give its processes: the same rlimits, the uid, no capabilities (the
+bounding, inheritable and ambient sets emptied), no new privileges, the same seccomp
+filter, the same environment, a session of its own, only its three standard streams
+open. Only then does it run ``python -m ipykernel_launcher`` as the sandbox would.
+What is shared is this process's memory at the fork: the modules of PRELOAD, imported
+with the sandbox's environment, and nothing else. This file is standalone on purpose (the
+standard library, then PRELOAD): it never imports the grading package, and it is started
+with the sandbox's environment, in "/", so that memory holds no secret, seed, path or
+variable of the grader.
+
+    python zygote_server.py      (stdin: a SOCK_SEQPACKET socket to the grader)
+
+One message per request: JSON (see ``_fork_kernel``) with four descriptors: a pidfd of the
+sandbox's placeholder, then the kernel's stdin, stdout and stderr. One reply each:
+``{"pid": host pid}`` with the kernel's pidfd, or ``{"error": text}``. The first message
+sent is ``{"ready": ...}``, once PRELOAD is imported.
+"""
+
+import ctypes
+import json
+import os
+import resource
+import runpy
+import select
+import socket
+import sys
+import threading
+import types
+
+#: What a kernel imports on start and the notebook imports first: ipykernel and the shell
+#: it runs, and numpy. (Not matplotlib: imported here it would read and write its
+#: configuration folder on the host.)
+PRELOAD = ("numpy", "numpy.random", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell",
+           "ipykernel.iostream", "ipykernel.heartbeat", "ipykernel.comm", "IPython.core.interactiveshell",
+           "IPython.core.completer", "jupyter_client.session")
+#: The namespaces a sandbox has, in the order they are joined: the user namespace first
+#: (it gives the capabilities the others need where grading is not root), the mount
+#: namespace last (it changes the root, and /proc with it).
+NAMESPACES = ("user", "cgroup", "ipc", "uts", "net", "pid", "mnt")
+
+# include/uapi/linux/prctl.h, capability.h, seccomp.h
+PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
+PR_SET_SECCOMP = 22
+PR_CAPBSET_DROP = 24
+PR_SET_NO_NEW_PRIVS = 38
+PR_CAP_AMBIENT = 47
+PR_CAP_AMBIENT_CLEAR_ALL = 4
+SECCOMP_MODE_FILTER = 2
+LINUX_CAPABILITY_VERSION_3 = 0x20080522
+SIGKILL = 9
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def _check(result, what):
+    if result != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"{what}: {os.strerror(error)}")
+
+
+def _prctl(option, arg2=0, arg3=0):
+    _check(_libc.prctl(option, ctypes.c_ulong(arg2), ctypes.c_ulong(arg3), ctypes.c_ulong(0), ctypes.c_ulong(0)),
+           f"prctl({option})")
+
+
+def _join_sandbox(sandbox_pid, sandbox_pidfd, cgroup_procs):
+    """Make this process (a fresh fork) a member of the sandbox whose first process is
+    ``sandbox_pid``: its cgroup, then its namespaces; its children are in its PID namespace."""
+    own = {name: os.stat(f"/proc/self/ns/{name}") for name in NAMESPACES if os.path.exists(f"/proc/self/ns/{name}")}
+    joined = []
+    for name in NAMESPACES:
+        path = f"/proc/{sandbox_pid}/ns/{name}"
+        if name not in own or not os.path.exists(path):
+            continue
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        theirs = os.fstat(fd)
+        if (theirs.st_dev, theirs.st_ino) == (own[name].st_dev, own[name].st_ino):
+            os.close(fd)          # not unshared (the user namespace when grading runs as root)
+            continue
+        joined.append((name, fd))
+    # The namespaces were opened while the placeholder lived, so they are its (a pid is never
+    # reused while its process lives, and the pidfd says whether it does).
+    if select.select([sandbox_pidfd], [], [], 0)[0]:
+        raise RuntimeError("the sandbox ended before its kernel was forked into it")
+    if not any(name == "mnt" for name, _ in joined) or not any(name == "pid" for name, _ in joined):
+        raise RuntimeError("the sandbox has no mount or PID namespace of its own")
+    for procs in cgroup_procs:
+        with open(procs, "w") as file:
+            file.write("0")
+    for name, fd in joined:
+        _check(_libc.setns(fd, 0), f"setns({name})")
+        os.close(fd)
+
+
+def _drop_privileges(uid):
+    """What setpriv does in the sandbox (--reuid/--regid --clear-groups --inh-caps=-all
+    --bounding-set=-all --no-new-privs): as root, become ``uid``; in a user namespace, keep
+    the mapped uid. Either way no capability is left in any set, nor a way to gain one."""
+    with open("/proc/sys/kernel/cap_last_cap") as file:
+        last = int(file.read())
+    for cap in range(last + 1):
+        _prctl(PR_CAPBSET_DROP, cap)
+    _prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
+    if uid is not None:
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+    header, data = _CapHeader(LINUX_CAPABILITY_VERSION_3, 0), (_CapData * 2)()
+    _check(_libc.capset(ctypes.byref(header), data), "capset")
+    _prctl(PR_SET_NO_NEW_PRIVS, 1)
+
+
+def _load_seccomp(program):
+    buffer = ctypes.create_string_buffer(program, len(program))
+    fprog = _SockFprog(len(program) // 8, ctypes.cast(buffer, ctypes.c_void_p))
+    _prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(fprog))
+
+
+def _become_kernel(request, stdio):
+    """In the sandbox's PID namespace: become what bubblewrap would have started, then run it."""
+    exit_now = os._exit
+    code = 1
+    try:
+        os.setsid()
+        for target, fd in enumerate(stdio):
+            os.dup2(fd, target)
+        os.closerange(3, os.sysconf("SC_OPEN_MAX"))
+        for name, (soft, hard) in request["rlimits"].items():
+            resource.setrlimit(getattr(resource, name), (soft, hard))
+        _drop_privileges(request["uid"])
+        os.chdir(request["home"])
+        os.environ.clear()
+        os.environ.update(request["environment"], PWD=request["home"])     # bubblewrap's --chdir sets PWD
+        _load_seccomp(bytes.fromhex(request["seccomp"]))
+        # What this process drew from the system's entropy before the fork, every kernel would share.
+        sys.modules["numpy"].random.seed()
+        # As `python -m MODULE ARGS` in the home: a fresh __main__, the home first on sys.path.
+        main = types.ModuleType("__main__")
+        main.__builtins__ = __builtins__
+        sys.modules["__main__"] = main
+        sys.path[0] = os.getcwd()
+        sys.argv = ["-m", *request["args"]]
+        try:
+            runpy._run_module_as_main(request["module"], alter_argv=True)
+            code = 0
+        except SystemExit as done:
+            code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        import atexit
+        atexit._run_exitfuncs()
+    finally:
+        exit_now(code)
+
+
+def _fork_kernel(channel, request, fds):
+    """In a fork of the zygote (still the grader's uid, on the host): join the sandbox, fork
+    the kernel into it, reply with its pid and pidfd, and end. Never returns.
+
+    ``request``: sandbox_pid, cgroup_procs, rlimits {RLIMIT_*: [soft, hard]}, uid (None
+    unless grading runs as root), home, environment, seccomp (hex), module, args."""
+    replied = False
+    try:
+        sandbox_pidfd, stdio = fds[0], fds[1:4]
+        _join_sandbox(request["sandbox_pid"], sandbox_pidfd, request["cgroup_procs"])
+        os.chdir(request["home"])
+        kernel = os.fork()
+        if kernel == 0:
+            _become_kernel(request, stdio)
+        kernel_pidfd = os.pidfd_open(kernel)
+        socket.send_fds(channel, [json.dumps({"pid": kernel}).encode()], [kernel_pidfd])
+        replied = True
+    except BaseException as error:  # reported to the grader, which kills the sandbox
+        try:
+            channel.send(json.dumps({"error": f"{type(error).__name__}: {error}"}).encode())
+            replied = True
+        except OSError:
+            pass
+    finally:
+        os._exit(0 if replied else 1)
+
+
+def serve(channel):
+    """Answer requests until the grader closes the socket; reap the kernels that ended meanwhile
+    (orphaned when their first fork ended, they are this process's: it is their subreaper)."""
+    while True:
+        while not select.select([channel], [], [], 1.0)[0]:
+            _reap()
+        _reap()
+        try:
+            message, fds, _flags, _address = socket.recv_fds(channel, 1 << 16, 8)
+        except ConnectionResetError:
+            return
+        if not message:
+            return
+        try:
+            request = json.loads(message)
+            if len(fds) != 4:
+                raise ValueError(f"expected 4 descriptors, got {len(fds)}")
+            child = os.fork()
+            if child == 0:
+                _fork_kernel(channel, request, fds)
+            _pid, status = os.waitpid(child, 0)
+            if os.waitstatus_to_exitcode(status) != 0:
+                channel.send(json.dumps({"error": f"the fork exited with {os.waitstatus_to_exitcode(status)}"}).encode())
+        except (ValueError, OSError) as error:
+            channel.send(json.dumps({"error": f"{type(error).__name__}: {error}"}).encode())
+        finally:
+            for fd in fds:
+                os.close(fd)
+
+
+def _reap():
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+    except ChildProcessError:
+        pass
+
+
+def main():
+    _prctl(PR_SET_PDEATHSIG, SIGKILL)        # gone with the grading process that started it
+    _prctl(PR_SET_CHILD_SUBREAPER, 1)         # the kernels' zombies come back here, not to the host's init
+    channel = socket.socket(fileno=os.dup(0))
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    for name in PRELOAD:
+        __import__(name)
+    threads = threading.active_count()
+    # A fork copies one thread only: a zygote with more could hand kernels a held lock.
+    if threads != 1 or len(os.listdir("/proc/self/task")) != 1:
+        channel.send(json.dumps({"error": f"the zygote runs {threads} threads after its imports"}).encode())
+        return 1
+    channel.send(json.dumps({"ready": True}).encode())
+    serve(channel)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""Kernels forked from the zygote (gc_grader/sandbox/zygote.py), with real bubblewrap and
+real kernels: each is confined exactly as a kernel started from scratch, in a sandbox of
+its own, holds nothing of the grader, and its end is seen as a kernel's end.
+
+The kernels are started by nbclient on the grading kernel (``gc-sandbox``), as nbgrader
+starts them; ``Sandbox.zygote`` chooses the way."""
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+from jupyter_client.manager import KernelManager
+from nbclient import NotebookClient
+from nbformat.v4 import new_code_cell, new_notebook
+from traitlets.config import Config
+
+from gc_grader.sandbox import zygote
+from gc_grader.sandbox.zygote import ForkedProcess, Zygote
+
+ROOT = Path(__file__).resolve().parents[2]
+RELEASED = ROOT / "release" / "gradient_checking"
+
+#: Everything a kernel can see of its own confinement, as JSON: what must not differ
+#: between a forked kernel and one started from scratch.
+PROBE = r"""
+import json, os, re, resource, sys
+status = dict(line.split(":\t", 1) for line in open("/proc/self/status").read().splitlines() if ":\t" in line)
+mounts = sorted(" ".join([f[4], f[5]] + f[f.index("-") + 1:]) for f in
+                (line.split() for line in open("/proc/self/mountinfo")))
+print(json.dumps({
+    "ids": [status[k].split() for k in ("Uid", "Gid", "Groups")],
+    "capabilities": [status[k] for k in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")],
+    "no_new_privs": status["NoNewPrivs"], "seccomp": [status["Seccomp"], status["Seccomp_filters"]],
+    "limits": {n: resource.getrlimit(getattr(resource, n)) for n in dir(resource) if n.startswith("RLIMIT_")},
+    "environment": dict(os.environ), "cwd": os.getcwd(), "path": sys.path, "argv": sys.argv,
+    "mounts": [re.sub(r"size=\d+k", "size", m) for m in mounts],
+    "home": sorted(os.listdir(os.environ["HOME"])),
+    "cgroup": open("/proc/self/cgroup").read(), "umask": os.umask(0o022),
+    "hostname": os.uname().nodename, "interfaces": sorted(os.listdir("/sys/class/net")) if os.path.isdir("/sys/class/net") else None,
+    "main": sorted(k for k in vars(sys.modules["__main__"]) if not k.startswith("_")),
+    "grading_modules": sorted(m for m in sys.modules if m.startswith(("gc_grader", "zygote"))),
+}))
+"""
+
+
+def run_cells(*sources, zygote=True, **settings):
+    """The outputs (text, or the error's name) of ``sources`` run by nbclient on the grading kernel."""
+    c = Config()
+    c.Sandbox.zygote = zygote
+    for name, value in settings.items():
+        setattr(c.Sandbox, name, value)
+    nb = new_notebook(cells=[new_code_cell(source) for source in sources])
+    NotebookClient(nb, kernel_name="gc-sandbox", timeout=30, allow_errors=True, config=c,
+                   resources={"metadata": {"path": str(RELEASED)}}).execute()
+    return ["".join(o.get("text", "") or o.get("ename", "") for o in cell.outputs) for cell in nb.cells]
+
+
+def probe(zygote):
+    seen = json.loads(run_cells(PROBE, zygote=zygote)[0])
+    seen["environment"].pop("JPY_PARENT_PID", None)
+    return seen
+
+
+def test_a_forked_kernel_is_confined_exactly_as_one_started_from_scratch():
+    forked, scratch = probe(zygote=True), probe(zygote=False)
+    assert forked == scratch
+    # And what they share is a confinement: an unprivileged uid or a user namespace, no capability.
+    assert forked["capabilities"] == ["0000000000000000"] * 5
+    assert forked["no_new_privs"] == "1" and forked["seccomp"] == ["2", "1"]
+    assert forked["grading_modules"] == [] and not {"PRELOAD", "NAMESPACES", "serve"} & set(forked["main"])
+
+
+def test_the_kernel_is_forked_and_holds_nothing_of_the_grader(monkeypatch):
+    """The zygote starts with the sandbox's environment, in "/": the grader's variables are not in
+    the memory it hands down, nor anywhere the kernel can read."""
+    canary = f"gc-zygote-canary-{time.time_ns()}"
+    monkeypatch.setenv("GC_ZYGOTE_CANARY", canary)
+    for zygote_process in Zygote._running.values():     # started before the canary was set
+        zygote_process.close()
+    Zygote._running.clear()
+    outputs = run_cells(
+        "import os; print(os.getppid(), open('/proc/self/cmdline').read().split(chr(0))[1].endswith('zygote_server.py'))",
+        "print(any('GC_ZYGOTE_CANARY' in open(f'/proc/{p}/environ').read() for p in os.listdir('/proc') "
+        "if p.isdigit() and os.access(f'/proc/{p}/environ', os.R_OK)), 'GC_ZYGOTE_CANARY' in os.environ)")
+    assert outputs == ["0 True\n", "False False\n"]   # its parent is outside its namespace: the zygote
+    server = [zygote_process.process.pid for zygote_process in Zygote._running.values()]
+    assert server and all(canary.encode() not in Path(f"/proc/{pid}/environ").read_bytes() for pid in server)
+
+
+def test_each_kernel_gets_a_sandbox_of_its_own():
+    """Two kernels forked one after the other: nothing the first wrote or started is seen by the second."""
+    first = run_cells("import os, subprocess; open('/tmp/left-behind', 'w').write('x'); "
+                      "open(os.path.expanduser('~/left-behind'), 'w').write('x'); "
+                      "subprocess.Popen(['sleep', '300']); print('written')")
+    second = run_cells("import os; print(os.path.exists('/tmp/left-behind'), os.path.exists(os.path.expanduser('~/left-behind')), "
+                       "sorted(open(f'/proc/{p}/comm').read().strip() for p in os.listdir('/proc') if p.isdigit()))")
+    assert first == ["written\n"]
+    assert second == ["False False ['bwrap', 'cat', 'python']\n"]
+
+
+def test_a_kernel_that_dies_is_seen_dead_and_its_sandbox_ends():
+    """os._exit in the kernel, with a child of it still running: jupyter_client sees the kernel
+    dead within a poll, and the sandbox (placeholder and child included) is gone."""
+    km = KernelManager(kernel_name="gc-sandbox", config=Config())
+    km.start_kernel()
+    try:
+        process = km.provisioner.process
+        assert isinstance(process, ForkedProcess)
+        sandbox = km.provisioner.confined.pid
+        kc = km.client()
+        kc.start_channels()
+        kc.wait_for_ready(timeout=60)
+        kc.execute("import os, time\nif os.fork() == 0:\n    time.sleep(300)\nos._exit(3)")
+        deadline = time.monotonic() + 10
+        while km.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not km.is_alive()
+        deadline = time.monotonic() + 5          # its first process dies with bubblewrap, a moment later
+        while os.path.exists(f"/proc/{sandbox}") and not _zombie(sandbox) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not os.path.exists(f"/proc/{sandbox}") or _zombie(sandbox)
+        kc.stop_channels()
+    finally:
+        km.shutdown_kernel(now=True)
+
+
+def _zombie(pid):
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z")
+    except OSError:
+        return True
+
+
+def test_a_dead_zygote_is_replaced_and_a_broken_one_falls_back_to_a_kernel_from_scratch(monkeypatch, caplog):
+    run_cells("1")
+    for zygote_process in Zygote._running.values():
+        zygote_process.process.kill()
+    # A forked kernel's parent is outside its PID namespace (0); one started from scratch has bubblewrap's init (1).
+    assert run_cells("import os; print(os.getppid())") == ["0\n"]
+    # A zygote that cannot even start: the kernel starts from scratch, and the log says why.
+    monkeypatch.setattr(zygote, "SERVER", "/nonexistent/zygote_server.py")
+    for zygote_process in Zygote._running.values():
+        zygote_process.close()
+    Zygote._running.clear()
+    assert run_cells("import os; print(os.getppid())") == ["1\n"]
+    assert any("starting the kernel from scratch" in record.getMessage() for record in caplog.records)
+
+
+def test_limits_and_the_filter_hold_in_a_forked_kernel():
+    outputs = run_cells("a = bytearray(1536 * 2**20); print('allocated')",
+                        "import ctypes, os; libc = ctypes.CDLL(None, use_errno=True)\n"
+                        "print(libc.unshare(0x10000000), os.strerror(ctypes.get_errno()))",
+                        "try:\n    os.setuid(0)\nexcept OSError as e:\n    print(type(e).__name__)",
+                        memory_limit=2**30)
+    assert outputs == ["MemoryError", "-1 Operation not permitted\n", "PermissionError\n"]
