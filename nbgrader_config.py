@@ -13,7 +13,8 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
 import nbgrader
 from gc_grader.pages import TEMPLATES, EmbedFigures, ExerciseTitles, HideGraderPaths, HideHiddenTests, TypesetMath
 from gc_grader.plugins import (AssignmentFilesOnly, ClearOldHiddenTests, InertOutputs,
-                               JudgeOutsideKernel, RepairCells, ResilientExecute, WarningsAreNotFailures)
+                               JudgeOutsideKernel, RepairCells, ResilientExecute, StartJudging,
+                               WarningsAreNotFailures)
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
@@ -65,6 +66,7 @@ c.OverwriteCells.add_missing_cells = True
 #    second time outside the kernel, on inputs drawn per student from a secret seed
 #    (.gc_grader_secret); and a warning on stderr no longer fails a test that passed;
 c.Autograde.autograde_preprocessors = [
+    StartJudging,  # the judge's process starts on the answers' sources, and runs while the notebook does
     ResilientExecute,
     JudgeOutsideKernel,
     InertOutputs,  # student output is shown, never run, in formgrader and feedback

@@ -6,7 +6,8 @@ gc_grader.pages'); ``nbgrader_config.py`` puts each in its place.
 - ``RepairCells`` (sanitize): duplicated and deleted cells no longer crash nbgrader.
 - ``ClearOldHiddenTests`` (after OverwriteCells): an older gradebook's hidden blocks never run.
 - ``ResilientExecute`` (execution): a cell that kills or hangs the kernel fails alone.
-- ``JudgeOutsideKernel`` (after execution): every answer judged again, outside the kernel.
+- ``StartJudging`` (before execution) and ``JudgeOutsideKernel`` (after it): every answer judged
+  again, outside the kernel, while the notebook runs.
 - ``WarningsAreNotFailures`` (before grades are saved): a warning does not fail a test.
 - ``InertOutputs`` (after judging, and in feedback): student output is shown, never run.
 """
@@ -14,10 +15,10 @@ gc_grader.pages'); ``nbgrader_config.py`` puts each in its place.
 from gc_grader.plugins.assignment_files_only import AssignmentFilesOnly
 from gc_grader.plugins.clear_old_hidden_tests import ClearOldHiddenTests
 from gc_grader.plugins.inert_outputs import InertOutputs
-from gc_grader.plugins.judge_outside_kernel import JudgeOutsideKernel
+from gc_grader.plugins.judge_outside_kernel import JudgeOutsideKernel, StartJudging
 from gc_grader.plugins.repair_cells import RepairCells
 from gc_grader.plugins.resilient_execute import ResilientExecute
 from gc_grader.plugins.warnings_are_not_failures import WarningsAreNotFailures
 
 __all__ = ["AssignmentFilesOnly", "ClearOldHiddenTests", "InertOutputs",
-           "JudgeOutsideKernel", "RepairCells", "ResilientExecute", "WarningsAreNotFailures"]
+           "JudgeOutsideKernel", "RepairCells", "ResilientExecute", "StartJudging", "WarningsAreNotFailures"]

@@ -4,7 +4,8 @@ No hidden check runs in the kernel: code there can defeat anything beside it (an
 IPython input transformer that empties later cells, patched builtins), and fixed
 inputs could be looked up. The kernel runs the public tests only.
 
-Placed right after execution among ``Autograde.autograde_preprocessors``. For each
+Placed right after execution among ``Autograde.autograde_preprocessors`` (``StartJudging``,
+right before it, starts the same work early so that it runs while the notebook does). For each
 exercise it sends the answer cell's (and added cells') sources and the hidden cases,
 drawn from the course's secret and the student's id, to ``gc_grader.judge.runner`` in
 a fresh sandboxed process (``gc_grader.sandbox``) that holds the released helpers and
@@ -15,6 +16,8 @@ output with the verdict's sentence, so the exercise scores zero whatever happene
 the kernel. A right answer changes nothing: points need the public test too.
 """
 
+import atexit
+import contextlib
 import json
 import os
 import shutil
@@ -55,20 +58,8 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         with stopwatch.phase("judge"):
-            return self._judge(nb, resources)
-
-    def _judge(self, nb, resources):
-        info = resources["nbgrader"]
-        folder = resources.get("metadata", {}).get("path") or "."
-        course = CourseDirectory(config=self.config)
-        secret = course_secret(course.root)
-        # The feedback speaks the edition's language: its source folder's marker and catalog, which
-        # no student can touch.
-        with speaking_edition(course.format_path(course.source_directory, ".", info.get("assignment", ""))):
-            verdicts = self._judge_all(
-                {exercise: (student_cells_before_test(nb, exercise, source_cells(self, info)),
-                            seed_for(secret, info.get("student", ""), exercise)) for exercise in EXERCISES},
-                folder)
+            judging = _take_started(resources) or self.start(nb, resources)
+            verdicts = self.finish(judging)
         for cell in nb.cells:
             exercise = exercise_of(grade_id(cell) or "") if utils.is_grade(cell) else None
             failure = verdicts.get(exercise)
@@ -79,33 +70,62 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
                                                traceback=[f"{failure[0]}: {failure[1]}"]))
         return nb, resources
 
-    def _judge_all(self, requests, folder):
-        """Judge every exercise's answer in one sandboxed process (each answer in a child of its own,
-        side by side); exercise -> (ename, message) or None."""
+    def start(self, nb, resources):
+        """Start judging the answers of ``nb``: a ``_Judging`` whose process runs them meanwhile.
+
+        Only the answer cells' sources count, which running the notebook does not change, so this
+        may come before the notebook runs (``StartJudging``)."""
+        info = resources["nbgrader"]
+        course = CourseDirectory(config=self.config)
+        secret = course_secret(course.root)
+        source = source_cells(self, info)
+        requests = {exercise: (student_cells_before_test(nb, exercise, source),
+                               seed_for(secret, info.get("student", ""), exercise)) for exercise in EXERCISES}
+        edition = course.format_path(course.source_directory, ".", info.get("assignment", ""))
+        return self._launch(_Judging(_key(resources), requests, edition),
+                            resources.get("metadata", {}).get("path") or ".")
+
+    def _launch(self, judging, folder):
+        """Start the sandboxed process that runs ``judging``'s answers with the helpers of ``folder``."""
         # The hidden cases need the course's helper modules (the reference network), which
         # import only where grading runs; loading nbgrader_config.py elsewhere must not.
         from gc_grader.judge.requests import build_request
 
-        sandbox = Sandbox(parent=self)
-        if sandbox.enabled:
-            sandbox.check()
-        files = {name: os.path.join(folder, name) for name in SUPPORT_FILES if os.path.isfile(os.path.join(folder, name))}
-        verdicts = {exercise: ("AnswerCrashed", _("The answer cell of {name} is missing.").format(name=exercise))
-                    for exercise, (codes, _seed) in requests.items() if codes is None}
-        batch = [build_request(exercise, codes, seed) for exercise, (codes, seed) in requests.items()
-                 if codes is not None]
-        if not batch:
-            return verdicts
-        process = _AnswerProcess(sandbox, files, json.dumps({"batch": batch, "seconds": self.timeout}).encode())
+        judging.batch = [build_request(exercise, codes, seed) for exercise, (codes, seed) in judging.requests.items()
+                         if codes is not None]
+        if judging.batch:
+            sandbox = Sandbox(parent=self)
+            if sandbox.enabled:
+                sandbox.check()
+            files = {name: os.path.join(folder, name) for name in SUPPORT_FILES
+                     if os.path.isfile(os.path.join(folder, name))}
+            judging.process = _AnswerProcess(sandbox, files, json.dumps({"batch": judging.batch,
+                                                                         "seconds": self.timeout}).encode())
+        return judging
+
+    def finish(self, judging):
+        """Every exercise's verdict, once its process has reported (each answer ran in a child of its own,
+        side by side); exercise -> (ename, message) or None."""
         try:
             # A little more than the runner's own deadline: it reports the answers that ran late.
-            outcomes = process.outcomes(time.monotonic() + self.timeout + 5)
+            deadline = max(judging.started + self.timeout + 5, time.monotonic() + 1)
+            outcomes = judging.process.outcomes(deadline) if judging.process else {}
         finally:
-            process.kill()
-        for request in batch:
-            exercise = request["exercise"]
-            verdicts[exercise] = self._verdict(exercise, outcomes.get(exercise), requests[exercise][1])
+            judging.close()
+        # The feedback speaks the edition's language: its source folder's marker and catalog, which
+        # no student can touch.
+        with speaking_edition(judging.edition) if judging.edition else contextlib.nullcontext():
+            verdicts = {exercise: ("AnswerCrashed", _("The answer cell of {name} is missing.").format(name=exercise))
+                        for exercise, (codes, _seed) in judging.requests.items() if codes is None}
+            for request in judging.batch:
+                exercise = request["exercise"]
+                verdicts[exercise] = self._verdict(exercise, outcomes.get(exercise), judging.requests[exercise][1])
         return verdicts
+
+    def _judge_all(self, requests, folder):
+        """The verdicts (in English) on ``requests`` (exercise -> (answer codes or None, seed)), judged
+        with the helpers of ``folder``."""
+        return self.finish(self._launch(_Judging(None, requests, None), folder))
 
     def _verdict(self, exercise, outcome, seed):
         """The verdict on one answer's outcome in the runner: its report, its exit code, or a timeout."""
@@ -129,6 +149,69 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
         except UnusableReport:
             return ("AnswerCrashed", _("The process that ran {name} reported nothing usable.").format(name=exercise))
         return None
+
+
+class StartJudging(NbGraderPreprocessor):
+    """Start ``JudgeOutsideKernel``'s work before the notebook runs, so that both run at once.
+
+    Placed right before execution among ``Autograde.autograde_preprocessors``. The judge's
+    sandboxed process needs only the answers' sources, which running the notebook does not
+    change; it judges them on a second core while the kernel runs the notebook, instead of
+    after it (about 0.3 s less per submission with one worker). ``JudgeOutsideKernel`` takes
+    the result (same student, same notebook) and does the rest; without this step it does it
+    all itself, with the same verdicts. Settings are ``JudgeOutsideKernel``'s.
+    """
+
+    def preprocess(self, nb, resources):
+        with stopwatch.phase("judge"), _STARTED_LOCK:
+            _drop_started()
+            _STARTED.append(JudgeOutsideKernel(parent=self.parent, config=self.config).start(nb, resources))
+        return nb, resources
+
+
+class _Judging:
+    """A submission's judging under way: its requests, and the process that runs them."""
+
+    def __init__(self, key, requests, edition):
+        self.key, self.requests, self.edition = key, requests, edition
+        self.batch, self.process = [], None
+        self.started = time.monotonic()
+
+    def close(self):
+        if self.process is not None:
+            self.process.kill()
+            self.process = None
+
+
+#: The judging StartJudging started, until JudgeOutsideKernel takes it (one notebook at a time per
+#: process: nbgrader grades one after another). One whose notebook failed before judging is killed
+#: by the next start, or at exit.
+_STARTED = []
+_STARTED_LOCK = threading.Lock()
+
+
+def _key(resources):
+    info = resources.get("nbgrader", {})
+    return (info.get("assignment"), info.get("student"), info.get("notebook"),
+            resources.get("metadata", {}).get("path"))
+
+
+def _take_started(resources):
+    """The judging started for this notebook, if StartJudging started one; others are dropped."""
+    with _STARTED_LOCK:
+        judging = _STARTED.pop() if _STARTED else None
+    if judging is not None and judging.key != _key(resources):
+        judging.close()
+        return None
+    return judging
+
+
+def _drop_started():
+    while _STARTED:
+        _STARTED.pop().close()
+
+
+atexit.register(_drop_started)
 
 
 def student_cells_before_test(nb, exercise, source):

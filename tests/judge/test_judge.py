@@ -153,3 +153,61 @@ def test_every_outcome_of_an_answer_gets_its_sentence_and_touches_no_other(answe
             assert verdicts[exercise] == verdict, exercise
         else:
             assert verdicts[exercise][0] == "CheckFailed" and verdict[1] in verdicts[exercise][1]
+
+
+# ---------------------------------------------------------------- started before the notebook runs
+
+
+def _judged(preprocessor, nb, resources):
+    import copy
+
+    graded, _ = preprocessor.preprocess(copy.deepcopy(nb), resources)
+    return [[(o.ename, o.evalue) for o in cell.outputs if o.output_type == "error"]
+            for cell in graded.cells if cell.cell_type == "code"]
+
+
+def test_judging_started_before_the_notebook_runs_gives_the_same_verdicts(tmp_path, monkeypatch):
+    """StartJudging starts the sandboxed process on the answers' sources; JudgeOutsideKernel takes
+    it for the same notebook only, and its verdicts equal those judged from scratch. One started
+    for another notebook, or left by a notebook whose grading failed, is killed, never used."""
+    from traitlets.config import Config
+
+    from course import ASSIGNMENT, NOTEBOOK, fill_release, make_scratch_course, nbgrader
+    from gc_grader.plugins import judge_outside_kernel
+    from gc_grader.plugins.judge_outside_kernel import JudgeOutsideKernel, StartJudging
+
+    course = make_scratch_course(tmp_path / "course")
+    (course / SECRET_FILE).write_text("a secret\n")
+    nbgrader(course, "generate_assignment", ASSIGNMENT)
+    monkeypatch.chdir(course)
+    answers = dict(student("correct").answers)
+    answers["gradient_check_n"] = answers["gradient_check_n"].replace("2 * epsilon", "epsilon")
+    nb = fill_release(answers)
+    config = Config()
+    config.CourseDirectory.root = str(course)
+
+    def resources(name):
+        return {"nbgrader": {"assignment": ASSIGNMENT, "student": name, "notebook": NOTEBOOK},
+                "metadata": {"path": str(course / "release" / ASSIGNMENT)}}
+
+    alone = _judged(JudgeOutsideKernel(config=config), nb, resources("ann"))
+    assert sum(map(len, alone)) == 1, "the changed gradient_check_n, and it alone, is judged wrong"
+
+    StartJudging(config=config).preprocess(nb, resources("ann"))
+    started = judge_outside_kernel._STARTED[0]
+    assert started.process is not None and started.batch
+    assert _judged(JudgeOutsideKernel(config=config), nb, resources("ann")) == alone
+    assert judge_outside_kernel._STARTED == [] and started.process is None      # taken, then closed
+
+    StartJudging(config=config).preprocess(nb, resources("bob"))
+    bobs = judge_outside_kernel._STARTED[0]
+    bobs_process = bobs.process.process
+    assert _judged(JudgeOutsideKernel(config=config), nb, resources("ann")) == alone
+    assert bobs.process is None and bobs_process.poll() is not None             # not ann's: killed
+
+    StartJudging(config=config).preprocess(nb, resources("ann"))                # its notebook then fails...
+    left = judge_outside_kernel._STARTED[0]
+    left_process = left.process.process
+    StartJudging(config=config).preprocess(nb, resources("bob"))                # ...and the next one starts
+    assert left.process is None and left_process.poll() is not None
+    judge_outside_kernel._drop_started()
