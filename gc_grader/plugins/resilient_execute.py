@@ -59,6 +59,12 @@ class ResilientExecute(BoundedOutputs, Execute):
         with stopwatch.phase("notebook"):
             return super().preprocess(nb, resources, km)
 
+    def create_kernel_manager(self):
+        """nbclient's kernel manager, whose clients are ready without a fixed wait (``ReadyClient``)."""
+        km = super().create_kernel_manager()
+        km.client_class = "gc_grader.plugins.ready_client.ReadyClient"
+        return km
+
     async def async_start_new_kernel(self, **kwargs):
         """Start the (sandboxed) kernel, timed with its client below as "kernel start"."""
         with stopwatch.phase("kernel start"):
