@@ -179,8 +179,11 @@ class Sandbox(LoggingConfigurable):
                                    seccomp_fd)
             if cgroup:
                 command = cgroup.join() + command
+            # bubblewrap's own processes (the sandbox's PID 1 among them) get PATH alone: what they
+            # hold in /proc/<pid>/environ is readable from inside where grading is not root.
             process = subprocess.Popen(command, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE,
-                                       pass_fds=[fd for _, fd in opened], start_new_session=True)
+                                       pass_fds=[fd for _, fd in opened], start_new_session=True,
+                                       env={"PATH": os.environ.get("PATH", os.defpath)})
         except BaseException:
             for _, fd in opened:
                 os.close(fd)

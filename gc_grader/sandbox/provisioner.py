@@ -49,6 +49,9 @@ class SandboxProvisioner(LocalProvisioner):
     """Launch the kernel with ``Sandbox.start``; with ``c.Sandbox.enabled = False``, as Jupyter does."""
 
     confined = None
+    #: The kernel when it was forked into its sandbox (``zygote.ForkedProcess``); jupyter_client
+    #: forgets ``process`` before it cleans up, this keeps its pidfd to close.
+    forked = None
 
     @property
     def sandbox(self):
@@ -86,6 +89,7 @@ class SandboxProvisioner(LocalProvisioner):
         files, data = {**_copied_files(folder), **_font_cache()}, {CONNECTION_FILE: connection}
         if len(cmd) >= 3 and cmd[0] == sys.executable and cmd[1] == "-m":
             self.confined, self.process = sandbox.start_kernel(cmd[2], cmd[3:], files=files, data=data, env=passed)
+            self.forked = self.process if self.process is not self.confined.process else None
         else:
             self.confined = sandbox.start(cmd, files=files, data=data, env=passed)
             self.process = self.confined.process
@@ -118,8 +122,9 @@ class SandboxProvisioner(LocalProvisioner):
         if self.confined is not None:
             self.confined.kill()
             self.confined = None
-        if hasattr(self.process, "close"):     # a kernel forked into the sandbox: its pidfd
-            self.process.close()
+        if self.forked is not None:     # a kernel forked into the sandbox: its pidfd
+            self.forked.close()
+            self.forked = None
         await super().cleanup(restart)
 
 

@@ -69,16 +69,21 @@ class Zygote:
         key = tuple(sorted(environment.items()))
         with cls._lock:
             zygote = cls._running.get(key)
-            if zygote is None or zygote.process.poll() is not None:
+            if zygote is not None and zygote.process.poll() is not None:
+                zygote.close()
+                zygote = None
+            if zygote is None:
                 zygote = cls._running[key] = cls(environment)
             try:
                 socket.send_fds(zygote.channel, [json.dumps(request).encode()], fds)
                 reply, received = zygote._receive(FORK_SECONDS)
-            except (OSError, ZygoteFailed) as failure:
+            except BaseException as failure:   # its answer could come later, to the next request: gone
                 zygote.close()
                 del cls._running[key]
-                raise ZygoteFailed(f"the zygote failed: {failure}") from None
-        if "pid" not in reply or len(received) != 1:
+                if isinstance(failure, (OSError, ZygoteFailed)):
+                    raise ZygoteFailed(f"the zygote failed: {failure}") from None
+                raise
+        if "pid" not in reply or reply.get("sandbox_pid") != request["sandbox_pid"] or len(received) != 1:
             for fd in received:
                 os.close(fd)
             raise ZygoteFailed(f"the zygote could not fork a kernel: {reply.get('error', reply)}")
@@ -188,6 +193,7 @@ class ForkedProcess:
             return None
         self.kill()
         self.returncode = self.confined.process.wait()
+        self.close()
         return self.returncode
 
     def wait(self, timeout=None):

@@ -18,8 +18,8 @@ open. Only then does it run ``python -m ipykernel_launcher`` as the sandbox woul
 What is shared is this process's memory at the fork: the modules of PRELOAD, imported
 with the sandbox's environment, and nothing else. This file is standalone on purpose (the
 standard library, then PRELOAD): it never imports the grading package, and it is started
-with the sandbox's environment, in "/", so that memory holds no secret, seed, path or
-variable of the grader.
+with the sandbox's environment, in "/", so that memory holds no secret, seed or variable
+of the grader (the request a kernel was forked for is emptied before the kernel runs).
 
     python zygote_server.py      (stdin: a SOCK_SEQPACKET socket to the grader)
 
@@ -30,6 +30,7 @@ sent is ``{"ready": ...}``, once PRELOAD is imported.
 """
 
 import ctypes
+import fcntl
 import json
 import os
 import resource
@@ -38,6 +39,7 @@ import select
 import socket
 import sys
 import threading
+import traceback
 import types
 
 #: What a kernel imports on start and the notebook imports first: ipykernel and the shell
@@ -62,6 +64,10 @@ PR_CAP_AMBIENT_CLEAR_ALL = 4
 SECCOMP_MODE_FILTER = 2
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
 SIGKILL = 9
+# include/uapi/linux/nsfs.h: _IO(0xb7, 1) and _IO(0xb7, 2)
+NS_GET_USERNS = 0xB701
+NS_GET_PARENT = 0xB702
+PR_SET_DUMPABLE = 4
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -91,31 +97,58 @@ def _prctl(option, arg2=0, arg3=0):
 
 def _join_sandbox(sandbox_pid, sandbox_pidfd, cgroup_procs):
     """Make this process (a fresh fork) a member of the sandbox whose first process is
-    ``sandbox_pid``: its cgroup, then its namespaces; its children are in its PID namespace."""
-    own = {name: os.stat(f"/proc/self/ns/{name}") for name in NAMESPACES if os.path.exists(f"/proc/self/ns/{name}")}
-    joined = []
-    for name in NAMESPACES:
+    ``sandbox_pid``: its cgroup, then its namespaces; its children are in its PID namespace.
+
+    Where grading is not root, the sandbox's namespaces belong to the user namespace
+    bubblewrap made, and its first process runs in one more, nested inside that one
+    (``--disable-userns``). The user namespaces are joined outermost first, down to the one
+    that owns the others; the others next, while their owner's capabilities hold; the nested
+    ones last."""
+    own = {name: _identity(os.stat(f"/proc/self/ns/{name}")) for name in NAMESPACES
+           if os.path.exists(f"/proc/self/ns/{name}")}
+    others = []
+    for name in NAMESPACES[1:]:
         path = f"/proc/{sandbox_pid}/ns/{name}"
         if name not in own or not os.path.exists(path):
             continue
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-        theirs = os.fstat(fd)
-        if (theirs.st_dev, theirs.st_ino) == (own[name].st_dev, own[name].st_ino):
-            os.close(fd)          # not unshared (the user namespace when grading runs as root)
+        if _identity(os.fstat(fd)) == own[name]:
+            os.close(fd)          # not unshared
             continue
-        joined.append((name, fd))
+        others.append((name, fd))
+    users = _user_namespaces(os.open(f"/proc/{sandbox_pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC), own["user"])
     # The namespaces were opened while the placeholder lived, so they are its (a pid is never
     # reused while its process lives, and the pidfd says whether it does).
     if select.select([sandbox_pidfd], [], [], 0)[0]:
         raise RuntimeError("the sandbox ended before its kernel was forked into it")
-    if not any(name == "mnt" for name, _ in joined) or not any(name == "pid" for name, _ in joined):
+    names = [name for name, _ in others]
+    if "mnt" not in names or "pid" not in names:
         raise RuntimeError("the sandbox has no mount or PID namespace of its own")
+    owner = _identity(os.fstat(fd := fcntl.ioctl(dict(others)["mnt"], NS_GET_USERNS)))
+    os.close(fd)
+    inner = next((i for i, user in enumerate(users) if _identity(os.fstat(user)) == owner), len(users))
     for procs in cgroup_procs:
         with open(procs, "w") as file:
             file.write("0")
-    for name, fd in joined:
+    steps = ([("user", fd) for fd in reversed(users[inner:])] + others
+             + [("user", fd) for fd in reversed(users[:inner])])
+    for name, fd in steps:
         _check(_libc.setns(fd, 0), f"setns({name})")
         os.close(fd)
+
+
+def _identity(stat):
+    return stat.st_dev, stat.st_ino
+
+
+def _user_namespaces(fd, own):
+    """The user namespaces from ``fd``'s up to ours (excluded), innermost first, as descriptors."""
+    chain = []
+    while _identity(os.fstat(fd)) != own:
+        chain.append(fd)
+        fd = fcntl.ioctl(fd, NS_GET_PARENT)
+    os.close(fd)
+    return chain
 
 
 def _drop_privileges(uid):
@@ -154,25 +187,34 @@ def _become_kernel(request, stdio):
         for name, (soft, hard) in request["rlimits"].items():
             resource.setrlimit(getattr(resource, name), (soft, hard))
         _drop_privileges(request["uid"])
+        # A process started anew is dumpable; this one changed its uid without starting anew,
+        # which the kernel answers by making it not dumpable (its /proc files then root's).
+        _prctl(PR_SET_DUMPABLE, 1)
         os.chdir(request["home"])
         os.environ.clear()
         os.environ.update(request["environment"], PWD=request["home"])     # bubblewrap's --chdir sets PWD
         _load_seccomp(bytes.fromhex(request["seccomp"]))
+        module, args = request["module"], request["args"]
+        request.clear()        # the frames below this one hold it: nothing of the host stays readable
         # What this process drew from the system's entropy before the fork, every kernel would share.
         sys.modules["numpy"].random.seed()
         # As `python -m MODULE ARGS` in the home: a fresh __main__, the home first on sys.path.
         main = types.ModuleType("__main__")
         main.__builtins__ = __builtins__
         sys.modules["__main__"] = main
-        sys.path[0] = os.getcwd()
-        sys.argv = ["-m", *request["args"]]
+        sys.path.insert(0, os.getcwd())
+        sys.argv = ["-m", *args]
+        sys.orig_argv = [sys.executable, "-m", module, *args]
         try:
-            runpy._run_module_as_main(request["module"], alter_argv=True)
+            runpy._run_module_as_main(module, alter_argv=True)
             code = 0
         except SystemExit as done:
             code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
         import atexit
         atexit._run_exitfuncs()
+    except BaseException:
+        traceback.print_exc()          # on the kernel's stderr, as Python started anew would
+        raise
     finally:
         exit_now(code)
 
@@ -192,7 +234,8 @@ def _fork_kernel(channel, request, fds):
         if kernel == 0:
             _become_kernel(request, stdio)
         kernel_pidfd = os.pidfd_open(kernel)
-        socket.send_fds(channel, [json.dumps({"pid": kernel}).encode()], [kernel_pidfd])
+        socket.send_fds(channel, [json.dumps({"pid": kernel, "sandbox_pid": request["sandbox_pid"]}).encode()],
+                        [kernel_pidfd])
         replied = True
     except BaseException as error:  # reported to the grader, which kills the sandbox
         try:
@@ -212,13 +255,10 @@ def serve(channel):
             _reap()
         _reap()
         try:
-            message, fds, _flags, _address = socket.recv_fds(channel, 1 << 16, 8)
-        except ConnectionResetError:
-            return
-        if not message:
+            request, fds = _receive(channel)
+        except (ConnectionResetError, EOFError):
             return
         try:
-            request = json.loads(message)
             if len(fds) != 4:
                 raise ValueError(f"expected 4 descriptors, got {len(fds)}")
             child = os.fork()
@@ -232,6 +272,19 @@ def serve(channel):
         finally:
             for fd in fds:
                 os.close(fd)
+
+
+def _receive(channel):
+    """The next request and its descriptors (ValueError if it is not JSON, EOFError at the end)."""
+    message, fds, _flags, _address = socket.recv_fds(channel, 1 << 16, 8)
+    if not message:
+        raise EOFError
+    try:
+        return json.loads(message), fds
+    except ValueError:
+        for fd in fds:
+            os.close(fd)
+        return None, []
 
 
 def _reap():
@@ -249,6 +302,10 @@ def main():
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.close(devnull)
+    # Its own folder (the grading package's) is not where anything it preloads should come from.
+    # (Not -P, which IPython reads as "never put the working directory on sys.path".)
+    if sys.path and os.path.realpath(sys.path[0] or ".") == os.path.dirname(os.path.realpath(__file__)):
+        del sys.path[0]
     for name in PRELOAD:
         __import__(name)
     threads = threading.active_count()

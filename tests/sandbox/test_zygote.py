@@ -42,8 +42,16 @@ print(json.dumps({
     "hostname": os.uname().nodename, "interfaces": sorted(os.listdir("/sys/class/net")) if os.path.isdir("/sys/class/net") else None,
     "main": sorted(k for k in vars(sys.modules["__main__"]) if not k.startswith("_")),
     "grading_modules": sorted(m for m in sys.modules if m.startswith(("gc_grader", "zygote"))),
+    "dumpable": __import__("ctypes").CDLL(None).prctl(3, 0, 0, 0, 0), "orig_argv": sys.orig_argv[1:],
+    "own_environ": sorted(open("/proc/self/environ").read().split(chr(0))) != [],
 }))
 """
+
+
+#: The processes of the sandbox whose environ holds the grader's canary variable.
+CANARY_READER = ("import os; print([open(f'/proc/{p}/comm').read().strip() for p in os.listdir('/proc') "
+                 "if p.isdigit() and os.access(f'/proc/{p}/environ', os.R_OK) "
+                 "and 'GC_ZYGOTE_CANARY' in open(f'/proc/{p}/environ').read()])")
 
 
 def run_cells(*sources, zygote=True, **settings):
@@ -71,6 +79,52 @@ def test_a_forked_kernel_is_confined_exactly_as_one_started_from_scratch():
     assert forked["capabilities"] == ["0000000000000000"] * 5
     assert forked["no_new_privs"] == "1" and forked["seccomp"] == ["2", "1"]
     assert forked["grading_modules"] == [] and not {"PRELOAD", "NAMESPACES", "serve"} & set(forked["main"])
+
+
+def test_run_where_grading_is_not_root_a_forked_kernel_is_confined_as_one_from_scratch():
+    """The same comparison in a user namespace where grading runs as uid 1000: the sandbox's
+    namespaces then belong to bubblewrap's user namespace, and its processes run in a nested one."""
+    import subprocess
+    import sys
+
+    if subprocess.run(["unshare", "--user", "true"], capture_output=True).returncode != 0:
+        pytest.skip("this machine lets no process make a user namespace")
+    script = ("import json, sys; sys.path[:0] = [%r, %r]\n"
+              "from test_zygote import probe\n"
+              "forked, scratch = probe(True), probe(False)\n"
+              "nproc = [seen['limits'].pop('RLIMIT_NPROC')[0] for seen in (forked, scratch)]\n"
+              "from test_zygote import run_cells\n"
+              "leaks = [run_cells(%r, zygote=z) for z in (True, False)]\n"
+              "print(json.dumps([forked == scratch, forked['ids'][0], forked['capabilities'], nproc, leaks, "
+              "{k: (forked[k], scratch[k]) for k in forked if forked[k] != scratch[k]}]))"
+              % (str(Path(__file__).parent), str(ROOT), CANARY_READER))
+    done = subprocess.run(["unshare", "--user", "--map-user=1000", "--map-group=1000", sys.executable, "-c", script],
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "GC_ZYGOTE_CANARY": f"gc-zygote-canary-{time.time_ns()}"})
+    same, uid, capabilities, nproc, leaks, differences = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (same, differences) == (True, {})
+    # The grader's variables are in no process's environ either (bubblewrap's own included).
+    assert leaks == [["[]\n"], ["[]\n"]]
+    # Without root, RLIMIT_NPROC is max_processes on top of what the grader's uid runs when the
+    # sandbox starts (the zygote included, and whatever else that uid runs meanwhile).
+    assert min(nproc) > 256
+    assert uid == ["1000"] * 4 and capabilities == ["0000000000000000"] * 5
+    assert "starting the kernel from scratch" not in done.stderr
+
+
+def test_kernels_leave_no_descriptor_behind_in_the_grader():
+    from gc_grader.plugins import ResilientExecute
+
+    def grade(*sources):
+        nb = new_notebook(cells=[new_code_cell(source) for source in sources])
+        ResilientExecute(kernel_name="gc-sandbox").preprocess(nb, {"metadata": {"path": str(RELEASED)}})
+        return ["".join(o.get("text", "") or o.get("ename", "") for o in cell.outputs) for cell in nb.cells]
+
+    grade("1")
+    before = sorted(os.listdir("/proc/self/fd"))
+    for _ in range(3):       # a restart after a dead kernel too
+        assert grade("print(1)", "import os; os._exit(1)", "print(2)") == ["1\n", "KernelDied", "2\n"]
+    assert sorted(os.listdir("/proc/self/fd")) == before
 
 
 def test_the_kernel_is_forked_and_holds_nothing_of_the_grader(monkeypatch):
