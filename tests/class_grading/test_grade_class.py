@@ -395,10 +395,12 @@ def postgres(tmp_path_factory):
 
 
 def busy_worker(workers):
-    """A worker process that is grading right now (it has a kernel running), or None."""
+    """A worker process that is grading right now (it has a sandbox running: a kernel's, forked
+    from its zygote or not, or the judge's), or None."""
     for worker in workers:
         try:
-            if any("ipykernel" in " ".join(child.cmdline()) for child in worker.children(recursive=True)):
+            if any(child.name() == "bwrap" or "ipykernel" in " ".join(child.cmdline())
+                   for child in worker.children(recursive=True)):
                 return worker
         except psutil.NoSuchProcess:
             continue
