@@ -7,15 +7,15 @@ starts them; ``Sandbox.zygote`` chooses the way."""
 
 import json
 import os
-import re
 import time
 from pathlib import Path
 
 import pytest
 from jupyter_client.manager import KernelManager
-from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 from traitlets.config import Config
+
+from test_bubblewrap import executed  # the grading kernel running cells, as nbgrader starts it
 
 from gc_grader.sandbox import zygote
 from gc_grader.sandbox.zygote import ForkedProcess, Zygote
@@ -54,20 +54,8 @@ CANARY_READER = ("import os; print([open(f'/proc/{p}/comm').read().strip() for p
                  "and 'GC_ZYGOTE_CANARY' in open(f'/proc/{p}/environ').read()])")
 
 
-def run_cells(*sources, zygote=True, **settings):
-    """The outputs (text, or the error's name) of ``sources`` run by nbclient on the grading kernel."""
-    c = Config()
-    c.Sandbox.zygote = zygote
-    for name, value in settings.items():
-        setattr(c.Sandbox, name, value)
-    nb = new_notebook(cells=[new_code_cell(source) for source in sources])
-    NotebookClient(nb, kernel_name="gc-sandbox", timeout=30, allow_errors=True, config=c,
-                   resources={"metadata": {"path": str(RELEASED)}}).execute()
-    return ["".join(o.get("text", "") or o.get("ename", "") for o in cell.outputs) for cell in nb.cells]
-
-
 def probe(zygote):
-    seen = json.loads(run_cells(PROBE, zygote=zygote)[0])
+    seen = json.loads(executed(PROBE, zygote=zygote)[0])
     seen["environment"].pop("JPY_PARENT_PID", None)
     return seen
 
@@ -93,8 +81,8 @@ def test_run_where_grading_is_not_root_a_forked_kernel_is_confined_as_one_from_s
               "from test_zygote import probe\n"
               "forked, scratch = probe(True), probe(False)\n"
               "nproc = [seen['limits'].pop('RLIMIT_NPROC')[0] for seen in (forked, scratch)]\n"
-              "from test_zygote import run_cells\n"
-              "leaks = [run_cells(%r, zygote=z) for z in (True, False)]\n"
+              "from test_zygote import executed\n"
+              "leaks = [executed(%r, zygote=z) for z in (True, False)]\n"
               "print(json.dumps([forked == scratch, forked['ids'][0], forked['capabilities'], nproc, leaks, "
               "{k: (forked[k], scratch[k]) for k in forked if forked[k] != scratch[k]}]))"
               % (str(Path(__file__).parent), str(ROOT), CANARY_READER))
@@ -135,7 +123,7 @@ def test_the_kernel_is_forked_and_holds_nothing_of_the_grader(monkeypatch):
     for zygote_process in Zygote._running.values():     # started before the canary was set
         zygote_process.close()
     Zygote._running.clear()
-    outputs = run_cells(
+    outputs = executed(
         "import os; print(os.getppid(), open('/proc/self/cmdline').read().split(chr(0))[1].endswith('zygote_server.py'))",
         "print(any('GC_ZYGOTE_CANARY' in open(f'/proc/{p}/environ').read() for p in os.listdir('/proc') "
         "if p.isdigit() and os.access(f'/proc/{p}/environ', os.R_OK)), 'GC_ZYGOTE_CANARY' in os.environ)")
@@ -146,10 +134,10 @@ def test_the_kernel_is_forked_and_holds_nothing_of_the_grader(monkeypatch):
 
 def test_each_kernel_gets_a_sandbox_of_its_own():
     """Two kernels forked one after the other: nothing the first wrote or started is seen by the second."""
-    first = run_cells("import os, subprocess; open('/tmp/left-behind', 'w').write('x'); "
+    first = executed("import os, subprocess; open('/tmp/left-behind', 'w').write('x'); "
                       "open(os.path.expanduser('~/left-behind'), 'w').write('x'); "
                       "subprocess.Popen(['sleep', '300']); print('written')")
-    second = run_cells("import os; print(os.path.exists('/tmp/left-behind'), os.path.exists(os.path.expanduser('~/left-behind')), "
+    second = executed("import os; print(os.path.exists('/tmp/left-behind'), os.path.exists(os.path.expanduser('~/left-behind')), "
                        "sorted(open(f'/proc/{p}/comm').read().strip() for p in os.listdir('/proc') if p.isdigit()))")
     assert first == ["written\n"]
     assert second == ["False False ['bwrap', 'cat', 'python']\n"]
@@ -189,22 +177,22 @@ def _zombie(pid):
 
 
 def test_a_dead_zygote_is_replaced_and_a_broken_one_falls_back_to_a_kernel_from_scratch(monkeypatch, caplog):
-    run_cells("1")
+    executed("1")
     for zygote_process in Zygote._running.values():
         zygote_process.process.kill()
     # A forked kernel's parent is outside its PID namespace (0); one started from scratch has bubblewrap's init (1).
-    assert run_cells("import os; print(os.getppid())") == ["0\n"]
+    assert executed("import os; print(os.getppid())") == ["0\n"]
     # A zygote that cannot even start: the kernel starts from scratch, and the log says why.
     monkeypatch.setattr(zygote, "SERVER", "/nonexistent/zygote_server.py")
     for zygote_process in Zygote._running.values():
         zygote_process.close()
     Zygote._running.clear()
-    assert run_cells("import os; print(os.getppid())") == ["1\n"]
+    assert executed("import os; print(os.getppid())") == ["1\n"]
     assert any("starting the kernel from scratch" in record.getMessage() for record in caplog.records)
 
 
 def test_limits_and_the_filter_hold_in_a_forked_kernel():
-    outputs = run_cells("a = bytearray(1536 * 2**20); print('allocated')",
+    outputs = executed("a = bytearray(1536 * 2**20); print('allocated')",
                         "import ctypes, os; libc = ctypes.CDLL(None, use_errno=True)\n"
                         "print(libc.unshare(0x10000000), os.strerror(ctypes.get_errno()))",
                         "try:\n    os.setuid(0)\nexcept OSError as e:\n    print(type(e).__name__)",
