@@ -43,11 +43,24 @@ import traceback
 import types
 
 #: What a kernel imports on start and the notebook imports first: ipykernel and the shell
-#: it runs, and numpy. (Not matplotlib: imported here it would read and write its
-#: configuration folder on the host.)
+#: it runs, and numpy. Then what ipykernel imports while it sets a kernel up (its debugger,
+#: which brings debugpy and pydevd: a quarter of a kernel's start), and what IPython imports
+#: for the first traceback it shows (stack_data, pygments' Python lexer and formatters),
+#: which most submissions with a mistake meet. (Not matplotlib: imported here it would read
+#: and write its configuration folder on the host.)
 PRELOAD = ("numpy", "numpy.random", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell",
            "ipykernel.iostream", "ipykernel.heartbeat", "ipykernel.comm", "IPython.core.interactiveshell",
-           "IPython.core.completer", "jupyter_client.session")
+           "IPython.core.completer", "jupyter_client.session",
+           # set-up
+           "ipykernel.debugger", "IPython.core.completerlib", "IPython.core.debugger",
+           "IPython.core.oinspect", "IPython.core.logger", "IPython.extensions.storemagic",
+           "IPython.utils.wildcard", "sqlite3", "psutil", "faulthandler", "tornado.platform.asyncio",
+           # the first traceback
+           "stack_data", "pygments.lexers.python", "pygments.formatters.terminal256",
+           "pygments.formatters.html")
+#: What importing PRELOAD put in the environment (ipykernel's debugger sets a pydevd option),
+#: which a kernel started anew would have set for itself by the time it runs a cell.
+SET_BY_PRELOAD = {}
 #: The namespaces a sandbox has, in the order they are joined: the user namespace first
 #: (it gives the capabilities the others need where grading is not root), the mount
 #: namespace last (it changes the root, and /proc with it).
@@ -193,6 +206,7 @@ def _become_kernel(request, stdio):
         os.chdir(request["home"])
         os.environ.clear()
         os.environ.update(request["environment"], PWD=request["home"])     # bubblewrap's --chdir sets PWD
+        os.environ.update(SET_BY_PRELOAD)
         _load_seccomp(bytes.fromhex(request["seccomp"]))
         module, args = request["module"], request["args"]
         request.clear()        # the frames below this one hold it: nothing of the host stays readable
@@ -306,8 +320,10 @@ def main():
     # (Not -P, which IPython reads as "never put the working directory on sys.path".)
     if sys.path and os.path.realpath(sys.path[0] or ".") == os.path.dirname(os.path.realpath(__file__)):
         del sys.path[0]
+    before = dict(os.environ)
     for name in PRELOAD:
         __import__(name)
+    SET_BY_PRELOAD.update((key, value) for key, value in os.environ.items() if before.get(key) != value)
     threads = threading.active_count()
     # A fork copies one thread only: a zygote with more could hand kernels a held lock.
     if threads != 1 or len(os.listdir("/proc/self/task")) != 1:
