@@ -17,6 +17,8 @@ notebook gives you; the public tests use it (it is not a solution to any exercis
 This module is shipped to students, so it holds no solution to any exercise.
 """
 
+import math
+
 import numpy as np
 
 #: Name -> shape of every parameter of the assignment's network, in the order
@@ -96,7 +98,7 @@ def dictionary_to_vector(parameters, shapes=None):
     """
     layout = _layout(shapes)
     theta = _stack(parameters, layout)
-    keys = [name for name, shape in layout.items() for _ in range(int(np.prod(shape)))]
+    keys = [name for name, shape in layout.items() for _ in range(math.prod(shape))]
     return theta, keys
 
 
@@ -114,14 +116,14 @@ def vector_to_dictionary(theta, shapes=None):
     """
     layout = _layout(shapes)
     flat = np.asarray(theta).reshape(-1)
-    expected = sum(int(np.prod(shape)) for shape in layout.values())
+    expected = sum(math.prod(shape) for shape in layout.values())
     if flat.size != expected:
         raise ValueError(f"theta has {flat.size} entries but the layout "
                          f"{dict(layout)} needs {expected}")
     parameters = {}
     start = 0
     for name, shape in layout.items():
-        stop = start + int(np.prod(shape))
+        stop = start + math.prod(shape)
         parameters[name] = flat[start:stop].reshape(shape).copy()
         start = stop
     return parameters
