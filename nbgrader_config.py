@@ -7,12 +7,12 @@ project's virtual environment first on PATH (nbgrader calls `alembic` from it).
 from pathlib import Path
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, GetGrades,
-                                    IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
+from nbgrader.preprocessors import (AssignLatePenalties, ClearOutput, DeduplicateIds, GetGrades, IgnorePattern,
+                                    LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
 import nbgrader
 from gc_grader.pages import TEMPLATES, EmbedFigures, ExerciseTitles, HideGraderPaths, HideHiddenTests, TypesetMath
-from gc_grader.plugins import (AssignmentFilesOnly, ClearOldHiddenTests, InertOutputs,
+from gc_grader.plugins import (AssignmentFilesOnly, ClearOldHiddenTests, FastCheckCellMetadata, InertOutputs,
                                JudgeOutsideKernel, RepairCells, ResilientExecute, StartJudging,
                                WarningsAreNotFailures)
 
@@ -41,7 +41,9 @@ c.Execute.kernel_name = "gc-sandbox"
 # so an endless loop costs its own exercise only.
 c.Execute.timeout = 30
 
-# Grading runs nbgrader's own preprocessors, with three changes (see gc_grader/plugins):
+# Grading runs nbgrader's own preprocessors, with three changes (see gc_grader/plugins), and
+# nbgrader's CheckCellMetadata (last of both lists) as FastCheckCellMetadata: the same checks,
+# messages and logs, the JSON schema checked once per process instead of once per cell:
 # 1. first, AssignmentFilesOnly removes from the autograded folder every file that is not
 #    the notebook or the assignment's (nbgrader copies a submitted link's target with your
 #    rights: the secret, the gradebook, another student's work); then, before its checks,
@@ -58,7 +60,7 @@ c.Autograde.sanitize_preprocessors = [
     OverwriteKernelspec,
     OverwriteCells,
     ClearOldHiddenTests,
-    CheckCellMetadata,
+    FastCheckCellMetadata,
 ]
 # what RepairCells leaves missing, nbgrader restores (nothing, in practice).
 c.OverwriteCells.add_missing_cells = True
@@ -76,7 +78,7 @@ c.Autograde.autograde_preprocessors = [
     WarningsAreNotFailures,
     SaveAutoGrades,
     AssignLatePenalties,
-    CheckCellMetadata,
+    FastCheckCellMetadata,
 ]
 # 3. feedback (gc_grader/pages) shows each failed check's message, never the hidden tests' code nor the grading
 #    machine's folders in a traceback; it names each exercise with its score, in the edition's

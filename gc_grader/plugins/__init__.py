@@ -10,15 +10,18 @@ gc_grader.pages'); ``nbgrader_config.py`` puts each in its place.
   again, outside the kernel, while the notebook runs.
 - ``WarningsAreNotFailures`` (before grades are saved): a warning does not fail a test.
 - ``InertOutputs`` (after judging, and in feedback): student output is shown, never run.
+- ``FastCheckCellMetadata`` (last of sanitize and of autograde): nbgrader's CheckCellMetadata, its
+  JSON schema checked once per process instead of once per cell.
 """
 
 from gc_grader.plugins.assignment_files_only import AssignmentFilesOnly
 from gc_grader.plugins.clear_old_hidden_tests import ClearOldHiddenTests
+from gc_grader.plugins.fast_check_cell_metadata import FastCheckCellMetadata
 from gc_grader.plugins.inert_outputs import InertOutputs
 from gc_grader.plugins.judge_outside_kernel import JudgeOutsideKernel, StartJudging
 from gc_grader.plugins.repair_cells import RepairCells
 from gc_grader.plugins.resilient_execute import ResilientExecute
 from gc_grader.plugins.warnings_are_not_failures import WarningsAreNotFailures
 
-__all__ = ["AssignmentFilesOnly", "ClearOldHiddenTests", "InertOutputs",
+__all__ = ["AssignmentFilesOnly", "ClearOldHiddenTests", "FastCheckCellMetadata", "InertOutputs",
            "JudgeOutsideKernel", "RepairCells", "ResilientExecute", "StartJudging", "WarningsAreNotFailures"]
