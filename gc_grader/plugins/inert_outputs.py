@@ -68,9 +68,11 @@ from bleach import html5lib_shim
 from bleach.html5lib_shim import Filter
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
 from nbgrader import utils
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import List, Set, Unicode
+
+from gc_grader.plugins.gradebook_cells import gradebook_cells
 
 #: Elements removed together with everything inside them (their text is code or markup).
 _DROPPED_WITH_CONTENT = frozenset({
@@ -221,11 +223,10 @@ class InertOutputs(NbGraderPreprocessor):
         if not all(info.get(key) for key in ("db_url", "notebook", "assignment")):
             return {}
         try:
-            with Gradebook(info["db_url"]) as gb:
-                notebook = gb.find_notebook(info["notebook"], info["assignment"])
-                return {cell.name: cell.source for cell in notebook.source_cells if cell.locked}
+            cells = gradebook_cells(self, info)   # read once per command (gradebook_cells)
         except MissingEntry:
             return {}
+        return {name: source for name, _, source, locked in cells.source_cells if locked}
 
     def _is_instructors(self, cell):
         gid = cell.metadata.get("nbgrader", {}).get("grade_id") if utils.is_locked(cell) else None

@@ -9,10 +9,10 @@ import re
 import nbformat
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
-from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from gc_grader.assignment import grade_id
+from gc_grader.plugins.gradebook_cells import gradebook_cells
 from gc_grader.plugins.source_notebook import source_cells
 
 
@@ -54,11 +54,10 @@ class RepairCells(NbGraderPreprocessor):
 
     def _restore_deleted(self, nb, resources):
         info = resources["nbgrader"]
-        with Gradebook(info["db_url"]) as gb:
-            source = gb.find_notebook(info["notebook"], info["assignment"])
-            answers = {cell.name for cell in source.solution_cells}
-            originals = [(cell.name, cell.cell_type, cell.source, cell.locked) for cell in source.source_cells]
-            grade_cells = {cell.name: cell.max_score for cell in source.grade_cells}
+        source = gradebook_cells(self, info)   # read once per command (gradebook_cells)
+        answers = source.solution_cells
+        originals = list(source.source_cells)
+        grade_cells = source.max_scores
         # The gradebook does not keep the cells' order: take it from the source notebook.
         order = self._source_order(info)
         originals.sort(key=lambda original: order.get(original[0], len(order)))
