@@ -249,8 +249,7 @@ class _AnswerProcess:
         self.confined, self.scratch = None, None
         if sandbox.enabled:
             judge_files = {RUNNER: os.path.join(here, "runner.py")}
-            self.confined = sandbox.start([sys.executable, RUNNER], files={**files, **judge_files}, **pipes)
-            self.process = self.confined.process
+            self.confined, self.process = sandbox.start_python([RUNNER], files={**files, **judge_files}, pipes=True)
         else:
             self.scratch = scratch_copy(files)
             self.process = subprocess.Popen([sys.executable, os.path.join(here, "runner.py")], cwd=self.scratch,
@@ -288,6 +287,8 @@ class _AnswerProcess:
 
     def kill(self):
         if self.confined is not None:
+            self.process.kill()
+            self.process.wait()
             self.confined.kill()
         elif self.process.poll() is None:
             os.killpg(self.process.pid, 9)

@@ -88,7 +88,7 @@ class SandboxProvisioner(LocalProvisioner):
         passed = {name: value for name, value in (kwargs.get("env") or {}).items() if name in PASSED_THROUGH}
         files, data = {**_copied_files(folder), **_font_cache()}, {CONNECTION_FILE: connection}
         if len(cmd) >= 3 and cmd[0] == sys.executable and cmd[1] == "-m":
-            self.confined, self.process = sandbox.start_kernel(cmd[2], cmd[3:], files=files, data=data, env=passed)
+            self.confined, self.process = sandbox.start_python(cmd[1:], files=files, data=data, env=passed)
             self.forked = self.process if self.process is not self.confined.process else None
         else:
             self.confined = sandbox.start(cmd, files=files, data=data, env=passed)

@@ -1,17 +1,20 @@
-"""Kernels forked from a zygote into a fresh sandbox each: the grader's side.
+"""Kernels and judge runners forked from a zygote into a fresh sandbox each: the grader's side.
 
 A kernel started from scratch pays for Python, ipykernel, IPython and numpy every time
-(about 0.4 CPU-seconds); ``zygote_server`` pays once per grading process and forks each
-kernel ready-made. ``Sandbox.start_forked`` (through ``fork_into``) keeps every guarantee
-of ``Sandbox.start``: the student's sandbox is made by bubblewrap exactly as for any
-student code, with a placeholder in it (``PLACEHOLDER``), and the fork joins it and takes
-on its limits, uid, filter and environment before anything of the kernel runs (see
-``zygote_server`` for the list). Nothing is reused across students but the zygote's
-memory, which holds imported modules only.
+(about 0.4 CPU-seconds), the judge's runner for Python and numpy (about 0.1);
+``zygote_server`` pays once per grading process and forks each ready-made.
+``Sandbox.start_python`` (through ``fork_into``) keeps every guarantee of ``Sandbox.start``:
+the student's sandbox is made by bubblewrap exactly as for any student code, with a
+placeholder in it (``PLACEHOLDER``), and the fork joins it and takes on its limits, uid,
+filter and environment before anything of the student's runs (see ``zygote_server`` for
+the list). Nothing is reused across students but the zygote's memory, which holds
+imported modules only.
 
-The kernel is not the sandbox's first process, so its end does not end the sandbox:
-``ForkedProcess`` watches it through a pidfd and, when it ends, kills its sandbox; to
-jupyter_client it looks like the process it started (``poll``, ``wait``, ``kill``).
+The forked process is not the sandbox's first process, so its end does not end the
+sandbox: ``ForkedProcess`` watches it through a pidfd and, when it ends, kills its
+sandbox. It looks like the ``subprocess.Popen`` it replaces (``poll``, ``wait``, ``kill``,
+``stdin`` and ``stdout`` when asked for, and ``returncode``: the exit code as bubblewrap
+reports its child's, which the zygote, its reaper, sends back).
 """
 
 import json
@@ -125,12 +128,32 @@ def start_placeholder(sandbox, files=None, data=None, env=None):
     return confined
 
 
-def fork_into(sandbox, confined, module, args, env=None):
-    """Fork ``python -m module *args`` from the zygote into ``confined`` (a sandbox of
-    ``sandbox`` from ``start_placeholder``); a ``ForkedProcess``. ZygoteFailed if it cannot."""
+def fork_into(sandbox, confined, argv, env=None, pipes=False):
+    """Fork ``python *argv`` (``["-m", module, *args]`` or ``[script, *args]``, a script's path
+    inside) from the zygote into ``confined`` (a sandbox of ``sandbox`` from
+    ``start_placeholder``); a ``ForkedProcess``, with ``stdin`` and ``stdout`` pipes if
+    ``pipes`` (else both are /dev/null). ZygoteFailed if it cannot."""
+    if argv[0] == "-m":
+        what, args = {"module": argv[1]}, argv[2:]
+    else:
+        what, args = {"script": argv[0]}, argv[1:]
     program = seccomp.filter_program()
-    errors_read, errors_write = os.pipe()
-    devnull = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+    # Its stdin, stdout, stderr and exit-code pipe: "theirs" go to the zygote (and are closed
+    # here once sent), "ours" are read and written here.
+    theirs, ours = [], {}
+    try:
+        if pipes:
+            theirs.append(_pipe_end(ours, "stdin", reading=True))
+            theirs.append(_pipe_end(ours, "stdout", reading=False))
+        else:
+            devnull = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+            theirs += [devnull, os.dup(devnull)]
+        theirs.append(_pipe_end(ours, "stderr", reading=False))
+        theirs.append(_pipe_end(ours, "status", reading=False))
+    except BaseException:
+        for fd in [*theirs, *ours.values()]:
+            os.close(fd)
+        raise
     sandbox_pidfd = None
     try:
         sandbox_pidfd = os.pidfd_open(confined.pid)
@@ -143,32 +166,45 @@ def fork_into(sandbox, confined, module, args, env=None):
             "home": HOME,
             "environment": sandbox.environment_inside(env),
             "seccomp": program.hex(),
-            "module": module,
+            **what,
             "args": list(args),
         }
-        pid, pidfd = Zygote.fork(sandbox.environment_inside(), request, [sandbox_pidfd, devnull, devnull, errors_write])
+        pid, pidfd = Zygote.fork(sandbox.environment_inside(), request, [sandbox_pidfd, *theirs])
     except BaseException:
-        os.close(errors_read)
+        for fd in ours.values():
+            os.close(fd)
         raise
     finally:
-        for fd in (sandbox_pidfd, devnull, errors_write):
+        for fd in (sandbox_pidfd, *theirs):
             if fd is not None:
                 os.close(fd)
-    return ForkedProcess(confined, pid, pidfd, errors_read)
+    stdin, stdout = (os.fdopen(ours["stdin"], "wb"), os.fdopen(ours["stdout"], "rb")) if pipes else (None, None)
+    return ForkedProcess(confined, pid, pidfd, ours["stderr"], ours["status"], stdin, stdout)
+
+
+def _pipe_end(ours, name, reading):
+    """A new pipe: the end for the forked process (it reads from it if ``reading``) is returned,
+    the other one kept in ``ours[name]``."""
+    read_end, write_end = os.pipe()
+    ours[name] = write_end if reading else read_end
+    return read_end if reading else write_end
 
 
 class ForkedProcess:
-    """A kernel forked into a sandbox, as jupyter_client handles a ``subprocess.Popen``.
+    """A process forked into a sandbox, as jupyter_client or the judge handle a ``subprocess.Popen``.
 
     ``pid`` is the sandbox's (bubblewrap's, the leader of its process group), so signals
-    and kills reach the whole sandbox. The kernel's end is seen on its pidfd: the sandbox
-    is then killed, and ``returncode`` set."""
+    and kills reach the whole sandbox. The process's end is seen on its pidfd: the sandbox
+    is then killed, and ``returncode`` set to the exit code the zygote reports on
+    ``status_fd`` (bubblewrap's way: the code, or 128 + the signal)."""
 
-    stdin = stdout = None
+    #: Seconds to wait for the zygote's report once the process has ended (it reaps at once).
+    REPORT_SECONDS = 5
 
-    def __init__(self, confined, kernel_pid, pidfd, errors_fd):
-        self.confined, self.kernel_pid, self._pidfd = confined, kernel_pid, pidfd
+    def __init__(self, confined, forked_pid, pidfd, errors_fd, status_fd, stdin=None, stdout=None):
+        self.confined, self.forked_pid, self._pidfd, self._status = confined, forked_pid, pidfd, status_fd
         self.pid = confined.process.pid
+        self.stdin, self.stdout = stdin, stdout
         self.returncode = None
         self.stderr = None
         self._errors = bytearray()
@@ -182,26 +218,39 @@ class ForkedProcess:
                     self._errors += chunk[:4096 - len(self._errors)]
 
     def error(self):
-        """The start of what the kernel printed on stderr (for messages)."""
+        """The start of what the process printed on stderr (for messages)."""
         return bytes(self._errors).decode(errors="replace").strip()
 
     def poll(self):
         if self.returncode is not None:
             return self.returncode
-        kernel_ended = self._pidfd is None or select.select([self._pidfd], [], [], 0)[0]
-        if self.confined.process.poll() is None and not kernel_ended:
+        ended = self._pidfd is None or select.select([self._pidfd], [], [], 0)[0]
+        if self.confined.process.poll() is None and not ended:
             return None
-        self.kill()
-        self.returncode = self.confined.process.wait()
+        self.kill()                  # the process ended, or its sandbox did (which ends it)
+        self.confined.process.wait()
+        self.returncode = self._reported_code()
         self.close()
         return self.returncode
+
+    def _reported_code(self):
+        """The exit code the zygote reports; one it cannot (it died) is taken for a kill."""
+        text = b""
+        if self._status is not None and select.select([self._status], [], [], self.REPORT_SECONDS)[0]:
+            text = os.read(self._status, 32)
+        try:
+            return int(text)
+        except ValueError:
+            return 128 + signal.SIGKILL
 
     def wait(self, timeout=None):
         deadline = None if timeout is None else time.monotonic() + timeout
         while self.poll() is None:
-            if deadline is not None and time.monotonic() >= deadline:
-                raise subprocess.TimeoutExpired("kernel", timeout)
-            time.sleep(0.01)
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                raise subprocess.TimeoutExpired("sandboxed process", timeout)
+            # Wakes when the process ends; its sandbox's end (rarer) is seen within 50 ms.
+            select.select([self._pidfd], [], [], 0.05 if left is None else min(left, 0.05))
         return self.returncode
 
     def send_signal(self, signum):
@@ -214,6 +263,11 @@ class ForkedProcess:
     terminate = kill
 
     def close(self):
-        if self._pidfd is not None:
-            os.close(self._pidfd)
-            self._pidfd = None
+        for name in ("_pidfd", "_status"):
+            fd = getattr(self, name)
+            if fd is not None:
+                os.close(fd)
+                setattr(self, name, None)
+        for stream in (self.stdin, self.stdout):
+            if stream is not None:
+                stream.close()

@@ -23,10 +23,18 @@ of the grader (the request a kernel was forked for is emptied before the kernel 
 
     python zygote_server.py      (stdin: a SOCK_SEQPACKET socket to the grader)
 
-One message per request: JSON (see ``_fork_kernel``) with four descriptors: a pidfd of the
-sandbox's placeholder, then the kernel's stdin, stdout and stderr. One reply each:
-``{"pid": host pid}`` with the kernel's pidfd, or ``{"error": text}``. The first message
-sent is ``{"ready": ...}``, once PRELOAD is imported.
+One message per request: JSON (see ``_fork_into_sandbox``) with five descriptors: a pidfd of
+the sandbox's placeholder, the process's stdin, stdout and stderr, and the write end of a pipe
+for its exit code. One reply each: ``{"pid": host pid}`` with the process's pidfd, or
+``{"error": text}``. The first message sent is ``{"ready": ...}``, once PRELOAD is imported.
+
+When the process ends, this one (its reaper: it is the subreaper of what it forks) kills its
+sandbox, as bubblewrap ends a sandbox whose process ended, and writes its exit code on the
+pipe, as text, the way bubblewrap reports its child's: the code it exited with, or 128 plus
+the signal that killed it.
+
+Besides kernels, it forks the judge's runner (``python /opt/gc-judge/runner.py``), whose exit
+code the judge reports when an answer stops the process that ran it.
 """
 
 import ctypes
@@ -36,6 +44,7 @@ import os
 import resource
 import runpy
 import select
+import signal
 import socket
 import sys
 import threading
@@ -43,23 +52,25 @@ import traceback
 import types
 
 #: What a kernel imports on start and the notebook imports first: ipykernel and the shell
-#: it runs, and numpy. Then what ipykernel imports while it sets a kernel up (its debugger,
-#: which brings debugpy and pydevd: a quarter of a kernel's start), and what IPython imports
-#: for the first traceback it shows (stack_data, pygments' Python lexer and formatters),
-#: which most submissions with a mistake meet. (Not matplotlib: imported here it would read
-#: and write its configuration folder on the host.)
+#: it runs, and numpy. Then what IPython imports while it sets a kernel up, and for the first
+#: traceback it shows (stack_data, pygments' Python lexer and formatters), which most
+#: submissions with a mistake meet. Not matplotlib: imported here it would read and write its
+#: configuration folder on the host. Not ipykernel's debugger (debugpy): importing it prints a
+#: warning, and a kernel that prints while it starts has its channel to the output thread
+#: before any cell runs, so that a cell that uses up every file descriptor still has its
+#: output shown; forked kernels keep that.
 PRELOAD = ("numpy", "numpy.random", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell",
            "ipykernel.iostream", "ipykernel.heartbeat", "ipykernel.comm", "IPython.core.interactiveshell",
            "IPython.core.completer", "jupyter_client.session",
            # set-up
-           "ipykernel.debugger", "IPython.core.completerlib", "IPython.core.debugger",
+           "IPython.core.completerlib", "IPython.core.debugger",
            "IPython.core.oinspect", "IPython.core.logger", "IPython.extensions.storemagic",
            "IPython.utils.wildcard", "sqlite3", "psutil", "faulthandler", "tornado.platform.asyncio",
            # the first traceback
            "stack_data", "pygments.lexers.python", "pygments.formatters.terminal256",
            "pygments.formatters.html")
-#: What importing PRELOAD put in the environment (ipykernel's debugger sets a pydevd option),
-#: which a kernel started anew would have set for itself by the time it runs a cell.
+#: What importing PRELOAD put in the environment, which a kernel started anew would have set
+#: for itself by the time it runs a cell (none today: ipykernel's debugger, not preloaded, sets one).
 SET_BY_PRELOAD = {}
 #: The namespaces a sandbox has, in the order they are joined: the user namespace first
 #: (it gives the capabilities the others need where grading is not root), the mount
@@ -188,7 +199,7 @@ def _load_seccomp(program):
     _prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(fprog))
 
 
-def _become_kernel(request, stdio):
+def _become_confined(request, stdio):
     """In the sandbox's PID namespace: become what bubblewrap would have started, then run it."""
     exit_now = os._exit
     code = 1
@@ -208,48 +219,63 @@ def _become_kernel(request, stdio):
         os.environ.update(request["environment"], PWD=request["home"])     # bubblewrap's --chdir sets PWD
         os.environ.update(SET_BY_PRELOAD)
         _load_seccomp(bytes.fromhex(request["seccomp"]))
-        module, args = request["module"], request["args"]
+        module, script, args = request.get("module"), request.get("script"), request["args"]
         request.clear()        # the frames below this one hold it: nothing of the host stays readable
-        # What this process drew from the system's entropy before the fork, every kernel would share.
+        # What this process drew from the system's entropy before the fork, every process would share.
         sys.modules["numpy"].random.seed()
-        # As `python -m MODULE ARGS` in the home: a fresh __main__, the home first on sys.path.
+        # As `python -m MODULE ARGS` in the home (the home first on sys.path), or as `python SCRIPT ARGS`
+        # (the script's folder first): a fresh __main__.
         main = types.ModuleType("__main__")
         main.__builtins__ = __builtins__
         sys.modules["__main__"] = main
-        sys.path.insert(0, os.getcwd())
-        sys.argv = ["-m", *args]
-        sys.orig_argv = [sys.executable, "-m", module, *args]
         try:
-            runpy._run_module_as_main(module, alter_argv=True)
+            if script is not None:
+                sys.path.insert(0, os.path.dirname(script))
+                sys.argv = [script, *args]
+                sys.orig_argv = [sys.executable, script, *args]
+                runpy.run_path(script, run_name="__main__")
+            else:
+                sys.path.insert(0, os.getcwd())
+                sys.argv = ["-m", *args]
+                sys.orig_argv = [sys.executable, "-m", module, *args]
+                runpy._run_module_as_main(module, alter_argv=True)
             code = 0
         except SystemExit as done:
             code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
         import atexit
         atexit._run_exitfuncs()
     except BaseException:
-        traceback.print_exc()          # on the kernel's stderr, as Python started anew would
+        traceback.print_exc()          # on its stderr, as Python started anew would
         raise
     finally:
+        for stream in (sys.stdout, sys.stderr):   # what Python's own exit flushes
+            try:
+                stream.flush()
+            except Exception:
+                pass
         exit_now(code)
 
 
-def _fork_kernel(channel, request, fds):
+def _fork_into_sandbox(channel, request, fds, told):
     """In a fork of the zygote (still the grader's uid, on the host): join the sandbox, fork
-    the kernel into it, reply with its pid and pidfd, and end. Never returns.
+    the process into it, reply with its pid and pidfd, tell the zygote its pid on ``told``
+    (a pipe), and end. Never returns.
 
     ``request``: sandbox_pid, cgroup_procs, rlimits {RLIMIT_*: [soft, hard]}, uid (None
-    unless grading runs as root), home, environment, seccomp (hex), module, args."""
+    unless grading runs as root), home, environment, seccomp (hex), then what to run:
+    module (as ``python -m``) or script (a path inside), and args."""
     replied = False
     try:
         sandbox_pidfd, stdio = fds[0], fds[1:4]
         _join_sandbox(request["sandbox_pid"], sandbox_pidfd, request["cgroup_procs"])
         os.chdir(request["home"])
-        kernel = os.fork()
-        if kernel == 0:
-            _become_kernel(request, stdio)
-        kernel_pidfd = os.pidfd_open(kernel)
-        socket.send_fds(channel, [json.dumps({"pid": kernel, "sandbox_pid": request["sandbox_pid"]}).encode()],
-                        [kernel_pidfd])
+        confined = os.fork()
+        if confined == 0:
+            _become_confined(request, stdio)
+        os.write(told, str(confined).encode())
+        confined_pidfd = os.pidfd_open(confined)
+        socket.send_fds(channel, [json.dumps({"pid": confined, "sandbox_pid": request["sandbox_pid"]}).encode()],
+                        [confined_pidfd])
         replied = True
     except BaseException as error:  # reported to the grader, which kills the sandbox
         try:
@@ -262,30 +288,41 @@ def _fork_kernel(channel, request, fds):
 
 
 def serve(channel):
-    """Answer requests until the grader closes the socket; reap the kernels that ended meanwhile
-    (orphaned when their first fork ended, they are this process's: it is their subreaper)."""
+    """Answer requests until the grader closes the socket; reap the processes that ended
+    meanwhile (orphaned when their first fork ended, they are this process's: it is their
+    subreaper), and report the exit code of those the grader asked it for."""
+    reporting = {}          # pid -> (its pidfd, to wake on its end; its sandbox's pidfd; the pipe for its exit code)
     while True:
-        while not select.select([channel], [], [], 1.0)[0]:
-            _reap()
-        _reap()
+        while not select.select([channel, *(fds[0] for fds in reporting.values())], [], [], 1.0)[0]:
+            _reap(reporting)
+        _reap(reporting)
+        if not select.select([channel], [], [], 0)[0]:
+            continue
         try:
             request, fds = _receive(channel)
         except (ConnectionResetError, EOFError):
             return
+        told_read, told_write = os.pipe()
         try:
-            if len(fds) != 4:
-                raise ValueError(f"expected 4 descriptors, got {len(fds)}")
+            if len(fds) != 5:
+                raise ValueError(f"expected 5 descriptors, got {len(fds)}")
             child = os.fork()
             if child == 0:
-                _fork_kernel(channel, request, fds)
+                os.close(told_read)
+                _fork_into_sandbox(channel, request, fds, told_write)
+            os.close(told_write)
+            told_write = None
             _pid, status = os.waitpid(child, 0)
             if os.waitstatus_to_exitcode(status) != 0:
                 channel.send(json.dumps({"error": f"the fork exited with {os.waitstatus_to_exitcode(status)}"}).encode())
+            elif told := os.read(told_read, 32):      # nothing told: the fork replied an error
+                _report_when_ended(reporting, int(told), fds[0], fds[4])
         except (ValueError, OSError) as error:
             channel.send(json.dumps({"error": f"{type(error).__name__}: {error}"}).encode())
         finally:
-            for fd in fds:
-                os.close(fd)
+            for fd in (*fds, told_read, told_write):
+                if fd is not None:
+                    os.close(fd)
 
 
 def _receive(channel):
@@ -301,12 +338,45 @@ def _receive(channel):
         return None, []
 
 
-def _reap():
+def _report_when_ended(reporting, pid, sandbox_pidfd, pipe):
+    """When ``pid`` ends, kill its sandbox and write its exit code to ``pipe``. Its fork has
+    ended, so it is this process's child now (ended or not, not yet reaped). Never raises:
+    the reply is sent, and the grader, which watches the process too, reads an empty pipe as
+    a process killed."""
+    kept = []
     try:
-        while os.waitpid(-1, os.WNOHANG)[0]:
-            pass
-    except ChildProcessError:
-        pass
+        for fd in (sandbox_pidfd, pipe):
+            kept.append(os.dup(fd))
+        reporting[pid] = (os.pidfd_open(pid), *kept)
+    except OSError:
+        for fd in kept:
+            os.close(fd)
+
+
+def _reap(reporting):
+    """Reap every child that ended; write the exit code of those in ``reporting`` to their pipe."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if not pid:
+            return
+        if pid in reporting:
+            pidfd, sandbox_pidfd, pipe = reporting.pop(pid)
+            # As bubblewrap does when its child ends: everything left in the sandbox is killed,
+            # and the exit code told (the code, or 128 + the signal that killed it).
+            try:
+                signal.pidfd_send_signal(sandbox_pidfd, SIGKILL)
+            except OSError:       # ended already
+                pass
+            code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
+            try:
+                os.write(pipe, f"{code}\n".encode())
+            except OSError:       # the grader stopped waiting for it
+                pass
+            for fd in (pidfd, sandbox_pidfd, pipe):
+                os.close(fd)
 
 
 def main():

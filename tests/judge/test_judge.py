@@ -136,13 +136,25 @@ FORGES = "    import os\n    for fd in range(3, 40):\n        try: os.write(fd, 
       "backward_propagation": ("AnswerCrashed", "The answer cell of backward_propagation is missing."),
       "gradient_check": ("AnswerCrashed", "gradient_check did not finish its hidden cases within 3 seconds."),
       "gradient_check_n": None}),
-], ids=["died-hangs-wrong", "forged-missing-spins"])
-def test_every_outcome_of_an_answer_gets_its_sentence_and_touches_no_other(answers, expected):
+    # One answer kills the runner itself (its parent): every answer of the submission then lost its process.
+    ({"forward_propagation": FP + "    import os, signal\n    os.kill(os.getppid(), signal.SIGKILL)\n",
+      "backward_propagation": None, "gradient_check": None, "gradient_check_n": None},
+     {exercise: ("AnswerCrashed", f"{exercise} stopped the process that ran it (exit code 137).")
+      for exercise in EXERCISES}),
+], ids=["died-hangs-wrong", "forged-missing-spins", "kills-its-runner"])
+@pytest.mark.parametrize("zygote", [True, False], ids=["forked", "from-scratch"])
+def test_every_outcome_of_an_answer_gets_its_sentence_and_touches_no_other(answers, expected, zygote):
     """Real runners in a real sandbox, the answers of a submission side by side as the plugin runs
-    them: each outcome gets its sentence, and a right answer beside them stays right."""
+    them: each outcome gets its sentence, and a right answer beside them stays right. The same
+    sentences whether the runner is forked from the zygote or started from scratch (its exit
+    code comes back through the zygote as bubblewrap would report it)."""
+    from traitlets.config import Config
+
     from gc_grader.plugins.judge_outside_kernel import JudgeOutsideKernel
 
-    judge = JudgeOutsideKernel(timeout=3)
+    config = Config()
+    config.Sandbox.zygote = zygote
+    judge = JudgeOutsideKernel(timeout=3, config=config)
     requests = {exercise: (None if code == "missing" else [code or student("correct").answers[exercise]],
                            seed_for("a secret", "ann", exercise)) for exercise, code in answers.items()}
     start = time.monotonic()

@@ -1,9 +1,10 @@
-"""Kernels forked from the zygote (gc_grader/sandbox/zygote.py), with real bubblewrap and
-real kernels: each is confined exactly as a kernel started from scratch, in a sandbox of
-its own, holds nothing of the grader, and its end is seen as a kernel's end.
+"""Kernels and scripts forked from the zygote (gc_grader/sandbox/zygote.py), with real
+bubblewrap and real kernels: each is confined exactly as one started from scratch, in a
+sandbox of its own, holds nothing of the grader, and its end is seen as it would be,
+exit code included.
 
 The kernels are started by nbclient on the grading kernel (``gc-sandbox``), as nbgrader
-starts them; ``Sandbox.zygote`` chooses the way."""
+starts them, the scripts as the judge starts its runner; ``Sandbox.zygote`` chooses the way."""
 
 import json
 import os
@@ -69,6 +70,56 @@ def test_a_forked_kernel_is_confined_exactly_as_one_started_from_scratch():
     assert forked["grading_modules"] == [] and not {"PRELOAD", "NAMESPACES", "serve"} & set(forked["main"])
 
 
+#: Where a script is put inside, as the judge's runner is.
+SCRIPT = "/opt/gc-probe/probe.py"
+
+
+def run_script(zygote, source, tmp_path, stdin=b""):
+    """``python SCRIPT an-argument``, SCRIPT holding ``source``, started by ``Sandbox.start_python``
+    with pipes as the judge starts its runner; (stdout, exit code, the process's type)."""
+    from gc_grader.sandbox import Sandbox
+
+    host = tmp_path / f"probe-{zygote}.py"
+    host.write_text(source)
+    confined, process = Sandbox(zygote=zygote).start_python([SCRIPT, "an-argument"], files={SCRIPT: str(host)},
+                                                            pipes=True)
+    try:
+        process.stdin.write(stdin)
+        process.stdin.close()
+        out = process.stdout.read()
+        return out, process.wait(timeout=60), type(process)
+    finally:
+        process.kill()
+        process.wait()
+        confined.kill()
+
+
+def test_a_forked_script_is_confined_and_started_exactly_as_one_from_scratch(tmp_path):
+    (forked, code, kind), (scratch, scratch_code, scratch_kind) = (run_script(z, PROBE, tmp_path) for z in (True, False))
+    assert (kind, scratch_kind) == (ForkedProcess, __import__("subprocess").Popen)
+    forked, scratch = json.loads(forked), json.loads(scratch)
+    assert forked == scratch and code == scratch_code == 0
+    assert forked["argv"] == [SCRIPT, "an-argument"] and forked["path"][0] == os.path.dirname(SCRIPT)
+    assert forked["grading_modules"] == [] and forked["capabilities"] == ["0000000000000000"] * 5
+
+
+@pytest.mark.parametrize("source, out, code", [
+    ("import sys; sys.stdout.write(sys.stdin.read()[::-1])", b"olleh", 0),
+    ("print('bye', flush=False); import sys; sys.exit(3)", b"bye\n", 3),
+    ("import os, signal; os.kill(os.getpid(), signal.SIGKILL)", b"", 137),
+    ("import os; os.write(1, b'unflushed'); os._exit(5)", b"unflushed", 5),
+    ("raise ValueError('a crash')", b"", 1),
+    ("import os, time\nif os.fork() == 0:\n    time.sleep(60)\nprint('parent ends')", b"parent ends\n", 0),
+], ids=["pipes", "exit-3", "killed", "os-exit", "crash", "child-left-behind"])
+def test_a_forked_script_ends_with_the_exit_code_of_one_from_scratch(tmp_path, source, out, code):
+    """Its exit code comes back through the zygote (its reaper) as bubblewrap reports its child's:
+    the code, or 128 + the signal that killed it. A child it leaves behind ends with its sandbox."""
+    start = time.monotonic()
+    for zygote in (True, False):
+        assert run_script(zygote, source, tmp_path, stdin=b"hello")[:2] == (out, code), zygote
+    assert time.monotonic() - start < 30, "a child left behind holds nothing up"
+
+
 def test_run_where_grading_is_not_root_a_forked_kernel_is_confined_as_one_from_scratch():
     """The same comparison in a user namespace where grading runs as uid 1000: the sandbox's
     namespaces then belong to bubblewrap's user namespace, and its processes run in a nested one."""
@@ -97,7 +148,7 @@ def test_run_where_grading_is_not_root_a_forked_kernel_is_confined_as_one_from_s
     # sandbox starts (the zygote included, and whatever else that uid runs meanwhile).
     assert min(nproc) > 256
     assert uid == ["1000"] * 4 and capabilities == ["0000000000000000"] * 5
-    assert "starting the kernel from scratch" not in done.stderr
+    assert "from scratch" not in done.stderr
 
 
 def test_kernels_leave_no_descriptor_behind_in_the_grader():
@@ -188,7 +239,7 @@ def test_a_dead_zygote_is_replaced_and_a_broken_one_falls_back_to_a_kernel_from_
         zygote_process.close()
     Zygote._running.clear()
     assert executed("import os; print(os.getppid())") == ["1\n"]
-    assert any("starting the kernel from scratch" in record.getMessage() for record in caplog.records)
+    assert any("starting ipykernel_launcher from scratch" in record.getMessage() for record in caplog.records)
 
 
 def test_limits_and_the_filter_hold_in_a_forked_kernel():
