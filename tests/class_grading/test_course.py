@@ -34,3 +34,23 @@ def test_a_folder_outside_the_course_root_is_refused(tmp_path):
 def test_a_folder_without_configuration_is_no_course(tmp_path):
     with pytest.raises(CourseError, match="has no nbgrader_config.py; run it from the course directory"):
         Course(tmp_path)
+
+
+def test_grade_class_processes_skip_the_iri_grammar_and_still_validate_notebooks():
+    """A worker (and the command) never builds rfc3987-syntax's grammar (about a second each), and
+    nbformat still refuses a broken notebook and accepts the released one."""
+    import subprocess
+    import sys
+
+    from course import RELEASE_NB
+
+    code = ("import sys, gc_grader.class_grading.worker, nbformat\n"
+            f"nbformat.validate(nbformat.read({str(RELEASE_NB)!r}, 4))\n"
+            "broken = nbformat.v4.new_notebook()\n"
+            "broken.cells.append(nbformat.from_dict({'cell_type': 'code', 'id': 'a', 'source': 1, 'metadata': {}, "
+            "'outputs': [], 'execution_count': None}))\n"
+            "try:\n    nbformat.validate(broken)\n    print('accepted')\n"
+            "except nbformat.ValidationError:\n    print('refused')\n"
+            "print(sys.modules.get('rfc3987_syntax', 'absent'), 'jsonschema' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["refused", "None", "True"], done.stderr
