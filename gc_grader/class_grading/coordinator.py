@@ -46,9 +46,22 @@ def start_client(scheduler, workers):
 
 def batches(students, batch, workers):
     """Split ``students`` into batches of at most ``batch``, small enough that every worker
-    gets at least two when the class is small."""
-    size = max(1, min(batch, math.ceil(len(students) / (2 * max(1, workers)))))
-    return [students[i:i + size] for i in range(0, len(students), size)]
+    gets at least two when the class is small.
+
+    With several workers the batches shrink towards the end of the class (each at most a
+    half of what remains per worker), so that the workers finish together instead of one
+    grading a last whole batch while the others wait. With one worker nothing waits: every
+    batch but the last has the same size."""
+    workers = max(1, workers)
+    if workers == 1:
+        size = max(1, min(batch, math.ceil(len(students) / 2)))
+        return [students[i:i + size] for i in range(0, len(students), size)]
+    split, start = [], 0
+    while start < len(students):
+        size = max(1, min(batch, math.ceil((len(students) - start) / (2 * workers))))
+        split.append(students[start:start + size])
+        start += size
+    return split
 
 
 class Coordinator:

@@ -1,0 +1,27 @@
+"""How grade-class splits a class into batches for its workers (gc_grader/class_grading/coordinator.py)."""
+
+import pytest
+
+from gc_grader.class_grading.coordinator import batches
+
+
+@pytest.mark.parametrize("count, batch, workers", [(0, 4, 2), (1, 4, 2), (5, 4, 1), (40, 4, 1), (40, 4, 2),
+                                                   (101, 4, 2), (30, 8, 3), (7, 1, 4)])
+def test_every_student_is_in_one_batch_in_order_and_no_batch_is_too_big(count, batch, workers):
+    students = [f"s{i}" for i in range(count)]
+    split = batches(students, batch, workers)
+    assert [student for part in split for student in part] == students
+    assert all(1 <= len(part) <= batch for part in split)
+
+
+def test_with_several_workers_the_last_batches_shrink_so_that_they_finish_together():
+    sizes = [len(part) for part in batches(list(range(40)), 4, 2)]
+    assert sizes == [4] * 7 + [3, 3, 2, 1, 1, 1, 1]
+    # The last batch each worker takes is a single student's.
+    assert sizes[-2:] == [1, 1]
+
+
+def test_one_worker_grades_whole_batches_and_a_small_class_still_comes_in_two():
+    assert [len(part) for part in batches(list(range(40)), 4, 1)] == [4] * 10
+    assert [len(part) for part in batches(list(range(5)), 4, 1)] == [3, 2]
+    assert [len(part) for part in batches(list(range(5)), 4, 2)][0] == 2
