@@ -41,6 +41,8 @@ CONTROL_MESSAGE_BYTES = 1 << 20
 #: Seconds the provisioner waits for the kernel's sockets before handing them to the client,
 #: which copes with a late kernel anyway (it retries, within the kernel's start-up timeout).
 BIND_SECONDS = 10
+#: Seconds ``kill`` waits for the killed kernel to be gone.
+DEATH_SECONDS = 1
 #: A file larger than this in the notebook's folder is not copied in.
 MAX_COPIED_FILE = 20 * 10 ** 6
 
@@ -117,6 +119,17 @@ class SandboxProvisioner(LocalProvisioner):
         while not all(os.path.exists(path) for path in paths) and self.process.poll() is None \
                 and time.monotonic() < deadline:
             await asyncio.sleep(0.005)
+
+    async def kill(self, restart=False):
+        """Kill the kernel, and return once it is dead (at most DEATH_SECONDS later).
+
+        jupyter_client asks whether the kernel lives right after killing it, and if so sleeps
+        0.1 s before it asks again: a kernel with numpy loaded takes a few milliseconds to die,
+        so most kernels would cost that 0.1 s more."""
+        await super().kill(restart)
+        deadline = time.monotonic() + DEATH_SECONDS
+        while self.process is not None and self.process.poll() is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.002)
 
     async def cleanup(self, restart=False):
         if self.confined is not None:

@@ -194,6 +194,30 @@ def test_each_kernel_gets_a_sandbox_of_its_own():
     assert second == ["False False ['bwrap', 'cat', 'python']\n"]
 
 
+@pytest.mark.parametrize("zygote", [True, False], ids=["forked", "from-scratch"])
+def test_a_killed_kernel_is_gone_when_kill_returns(zygote):
+    """jupyter_client asks whether a kernel it killed lives, and sleeps 0.1 s if it does: the
+    provisioner's kill returns once the kernel is gone, so nothing is left to wait for."""
+    import asyncio
+
+    config = Config()
+    config.Sandbox.zygote = zygote
+    for _ in range(3):
+        km = KernelManager(kernel_name="gc-sandbox", config=config)
+        km.start_kernel()
+        try:
+            kc = km.client()
+            kc.start_channels()
+            kc.wait_for_ready(timeout=60)
+            kc.execute_interactive("import numpy as np; x = np.ones(10 ** 6)", timeout=30)
+            kc.stop_channels()
+            process = km.provisioner.process
+            asyncio.run(km.provisioner.kill())
+            assert process.poll() is not None
+        finally:
+            km.shutdown_kernel(now=True)
+
+
 def test_a_kernel_that_dies_is_seen_dead_and_its_sandbox_ends():
     """os._exit in the kernel, with a child of it still running: jupyter_client sees the kernel
     dead within a poll, and the sandbox (placeholder and child included) is gone."""
