@@ -57,7 +57,7 @@ class Cgroup:
     def remove(self):
         """Kill what is left in it, then remove it (retried briefly while the dead are reaped)."""
         for folder in reversed(self.folders):
-            for _ in range(50):
+            for _ in range(500):     # a killed process leaves its cgroup within milliseconds: 1 s at most
                 pids = _pids(folder)
                 for pid in pids:
                     try:
@@ -70,7 +70,7 @@ class Cgroup:
                 except FileNotFoundError:
                     break
                 except OSError:
-                    time.sleep(0.02)
+                    time.sleep(0.002)
         self.folders = []
 
 
