@@ -25,3 +25,20 @@ def test_one_worker_grades_whole_batches_and_a_small_class_still_comes_in_two():
     assert [len(part) for part in batches(list(range(40)), 4, 1)] == [4] * 10
     assert [len(part) for part in batches(list(range(5)), 4, 1)] == [3, 2]
     assert [len(part) for part in batches(list(range(5)), 4, 2)][0] == 2
+
+
+def test_the_local_workers_run_without_dasks_statistical_profiler():
+    """It samples the grading thread every 10 ms for a dashboard nobody opens (about 0.06 CPU-s per
+    student); the command's own configuration is left as it was."""
+    import dask
+
+    from gc_grader.class_grading.coordinator import start_client
+
+    client, cluster = start_client(None, 1)
+    try:
+        seen = client.run(lambda: __import__("dask").config.get("distributed.worker.profile.enabled"))
+        assert list(seen.values()) == [False]
+    finally:
+        client.close()
+        cluster.close()
+    assert dask.config.get("distributed.worker.profile.enabled") is True
