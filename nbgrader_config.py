@@ -92,10 +92,11 @@ c.GenerateFeedback.HTMLExporter.preprocessors = []
 # between commands, and parses a rendered page again only where that could add an image's alt text
 # (gc_grader/pages/feedback_exporter.py; grade-class's workers use it too).
 c.GenerateFeedback.exporter_class = "gc_grader.pages.feedback_exporter.FeedbackHTMLExporter"
-# nbconvert validates the whole notebook against nbformat's schema after every preprocessor (some
-# thirty times per student); once, after the last one, is enough: a notebook that a preprocessor
-# broke is refused all the same, only the log names the last preprocessor instead of the culprit.
-c.Exporter.optimistic_validation = True
+# nbconvert validates the whole notebook against nbformat's schema after every preprocessor. For
+# the feedback, whose notebook autograde has validated already and whose steps write no grade,
+# once after the last one is enough: a page a step broke is refused all the same. (Not for
+# autograde: its first validation refuses an invalid submission before anything is recorded.)
+c.FeedbackHTMLExporter.optimistic_validation = True
 
 # The HTML pages (the feedback, formgrader's manual grading) read offline: the instructor's
 # formulas are typeset as MathML when the notebook is exported, and no page loads MathJax from a

@@ -262,9 +262,12 @@ class _AnswerProcess:
         try:
             self.process.stdin.write(request)
             self.process.stdin.close()
-        except OSError:  # the process is gone already: its exit code says so
+        except (OSError, ValueError):  # the process is gone already (or was killed): its exit code says so
             return
-        self.report = self.process.stdout.read(MAX_BATCH_BYTES + 1)
+        try:
+            self.report = self.process.stdout.read(MAX_BATCH_BYTES + 1)
+        except (OSError, ValueError):  # killed meanwhile
+            pass
 
     def outcomes(self, deadline):
         """{exercise: outcome} as the runner reported them; {} when it died, hung or wrote garbage
@@ -274,7 +277,9 @@ class _AnswerProcess:
         except subprocess.TimeoutExpired:
             return {}
         self._reader.join(timeout=max(0.0, deadline - time.monotonic()) + 1)
-        if code != 0:
+        # A forked runner's exit code comes from the zygote; without it (the zygote died), its
+        # report is what tells: whole when it ran to its end, empty when something stopped it.
+        if code != 0 and getattr(self.process, "exit_code_known", True):
             return {exercise: {"exit": code} for exercise in self.exercises}
         try:
             outcomes = json.loads(self.report.decode("utf-8"))
@@ -290,6 +295,10 @@ class _AnswerProcess:
             self.process.kill()
             self.process.wait()
             self.confined.kill()
+            self._reader.join(timeout=5)
+            for stream in (self.process.stdin, self.process.stdout):
+                if stream is not None:
+                    stream.close()
         elif self.process.poll() is None:
             os.killpg(self.process.pid, 9)
             self.process.wait()

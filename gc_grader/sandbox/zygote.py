@@ -89,7 +89,12 @@ class Zygote:
         if "pid" not in reply or reply.get("sandbox_pid") != request["sandbox_pid"] or len(received) != 1:
             for fd in received:
                 os.close(fd)
-            raise ZygoteFailed(f"the zygote could not fork a kernel: {reply.get('error', reply)}")
+            if "error" not in reply:      # an answer to another request: the channel is out of step
+                with cls._lock:
+                    if cls._running.get(key) is zygote:
+                        zygote.close()
+                        del cls._running[key]
+            raise ZygoteFailed(f"the zygote could not fork a process: {reply.get('error', reply)}")
         return int(reply["pid"]), received[0]
 
     def _receive(self, seconds):
@@ -196,7 +201,10 @@ class ForkedProcess:
     ``pid`` is the sandbox's (bubblewrap's, the leader of its process group), so signals
     and kills reach the whole sandbox. The process's end is seen on its pidfd: the sandbox
     is then killed, and ``returncode`` set to the exit code the zygote reports on
-    ``status_fd`` (bubblewrap's way: the code, or 128 + the signal)."""
+    ``status_fd`` (bubblewrap's way: the code, or 128 + the signal). When no report comes
+    (the zygote died meanwhile), ``exit_code_known`` is False and ``returncode`` is the
+    sandbox's. ``stdin`` and ``stdout`` are closed by whoever reads and writes them, as with
+    ``Popen``."""
 
     #: Seconds to wait for the zygote's report once the process has ended (it reaps at once).
     REPORT_SECONDS = 5
@@ -206,6 +214,7 @@ class ForkedProcess:
         self.pid = confined.process.pid
         self.stdin, self.stdout = stdin, stdout
         self.returncode = None
+        self.exit_code_known = True
         self.stderr = None
         self._errors = bytearray()
         self._drain = threading.Thread(target=self._read_errors, args=(errors_fd,), daemon=True)
@@ -228,20 +237,22 @@ class ForkedProcess:
         if self.confined.process.poll() is None and not ended:
             return None
         self.kill()                  # the process ended, or its sandbox did (which ends it)
-        self.confined.process.wait()
-        self.returncode = self._reported_code()
+        sandbox_code = self.confined.process.wait()
+        reported = self._reported_code()
+        self.exit_code_known = reported is not None
+        self.returncode = sandbox_code if reported is None else reported
         self.close()
         return self.returncode
 
     def _reported_code(self):
-        """The exit code the zygote reports; one it cannot (it died) is taken for a kill."""
+        """The exit code the zygote reports, or None when it reports none (it died)."""
         text = b""
         if self._status is not None and select.select([self._status], [], [], self.REPORT_SECONDS)[0]:
             text = os.read(self._status, 32)
         try:
             return int(text)
         except ValueError:
-            return 128 + signal.SIGKILL
+            return None
 
     def wait(self, timeout=None):
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -268,6 +279,3 @@ class ForkedProcess:
             if fd is not None:
                 os.close(fd)
                 setattr(self, name, None)
-        for stream in (self.stdin, self.stdout):
-            if stream is not None:
-                stream.close()

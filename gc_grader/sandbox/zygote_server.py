@@ -69,9 +69,6 @@ PRELOAD = ("numpy", "numpy.random", "ipykernel.kernelapp", "ipykernel.ipkernel",
            # the first traceback
            "stack_data", "pygments.lexers.python", "pygments.formatters.terminal256",
            "pygments.formatters.html")
-#: What importing PRELOAD put in the environment, which a kernel started anew would have set
-#: for itself by the time it runs a cell (none today: ipykernel's debugger, not preloaded, sets one).
-SET_BY_PRELOAD = {}
 #: The namespaces a sandbox has, in the order they are joined: the user namespace first
 #: (it gives the capabilities the others need where grading is not root), the mount
 #: namespace last (it changes the root, and /proc with it).
@@ -201,8 +198,7 @@ def _load_seccomp(program):
 
 def _become_confined(request, stdio):
     """In the sandbox's PID namespace: become what bubblewrap would have started, then run it."""
-    exit_now = os._exit
-    code = 1
+    exit_now = os._exit         # taken before anything of the student's runs
     try:
         os.setsid()
         for target, fd in enumerate(stdio):
@@ -217,7 +213,6 @@ def _become_confined(request, stdio):
         os.chdir(request["home"])
         os.environ.clear()
         os.environ.update(request["environment"], PWD=request["home"])     # bubblewrap's --chdir sets PWD
-        os.environ.update(SET_BY_PRELOAD)
         _load_seccomp(bytes.fromhex(request["seccomp"]))
         module, script, args = request.get("module"), request.get("script"), request["args"]
         request.clear()        # the frames below this one hold it: nothing of the host stays readable
@@ -228,32 +223,57 @@ def _become_confined(request, stdio):
         main = types.ModuleType("__main__")
         main.__builtins__ = __builtins__
         sys.modules["__main__"] = main
-        try:
-            if script is not None:
-                sys.path.insert(0, os.path.dirname(script))
-                sys.argv = [script, *args]
-                sys.orig_argv = [sys.executable, script, *args]
-                runpy.run_path(script, run_name="__main__")
-            else:
-                sys.path.insert(0, os.getcwd())
-                sys.argv = ["-m", *args]
-                sys.orig_argv = [sys.executable, "-m", module, *args]
-                runpy._run_module_as_main(module, alter_argv=True)
+    except BaseException:
+        traceback.print_exc()          # on its stderr, as Python started anew would
+        exit_now(1)
+    exit_now(_run_as_python_would(module, script, args))
+
+
+def _run_as_python_would(module, script, args):
+    """Run ``python -m MODULE ARGS`` (the home first on sys.path) or ``python SCRIPT ARGS`` (the
+    script's folder first) in this process, and end as Python would: the exit code (that of
+    SystemExit, whose other values are printed; 1 after an uncaught exception, its traceback
+    printed), atexit's functions run, the standard streams flushed; killed by SIGINT after an
+    uncaught KeyboardInterrupt. Returns the exit code."""
+    code, interrupted = 1, False
+    try:
+        if script is not None:
+            sys.path.insert(0, os.path.dirname(script))
+            sys.argv = [script, *args]
+            sys.orig_argv = [sys.executable, script, *args]
+            runpy.run_path(script, run_name="__main__")
+        else:
+            sys.path.insert(0, os.getcwd())
+            sys.argv = ["-m", *args]
+            sys.orig_argv = [sys.executable, "-m", module, *args]
+            runpy._run_module_as_main(module, alter_argv=True)
+        code = 0
+    except SystemExit as done:
+        if done.code is None:
             code = 0
-        except SystemExit as done:
-            code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        elif isinstance(done.code, int):
+            code = done.code & 0xFF if -2 ** 63 <= done.code < 2 ** 63 else 255
+        else:
+            print(done.code, file=sys.stderr)
+    except KeyboardInterrupt:
+        traceback.print_exc()
+        interrupted = True
+    except BaseException:
+        sys.excepthook(*sys.exc_info())
+    try:
         import atexit
         atexit._run_exitfuncs()
     except BaseException:
-        traceback.print_exc()          # on its stderr, as Python started anew would
-        raise
-    finally:
-        for stream in (sys.stdout, sys.stderr):   # what Python's own exit flushes
-            try:
-                stream.flush()
-            except Exception:
-                pass
-        exit_now(code)
+        pass
+    for stream in (sys.stdout, sys.stderr):   # what Python's own exit flushes
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+    if interrupted:                           # as Python does: it dies of the SIGINT it did not handle
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+    return code
 
 
 def _fork_into_sandbox(channel, request, fds, told):
@@ -390,10 +410,8 @@ def main():
     # (Not -P, which IPython reads as "never put the working directory on sys.path".)
     if sys.path and os.path.realpath(sys.path[0] or ".") == os.path.dirname(os.path.realpath(__file__)):
         del sys.path[0]
-    before = dict(os.environ)
     for name in PRELOAD:
         __import__(name)
-    SET_BY_PRELOAD.update((key, value) for key, value in os.environ.items() if before.get(key) != value)
     threads = threading.active_count()
     # A fork copies one thread only: a zygote with more could hand kernels a held lock.
     if threads != 1 or len(os.listdir("/proc/self/task")) != 1:

@@ -101,16 +101,50 @@ def test_a_forked_script_is_confined_and_started_exactly_as_one_from_scratch(tmp
     assert forked == scratch and code == scratch_code == 0
     assert forked["argv"] == [SCRIPT, "an-argument"] and forked["path"][0] == os.path.dirname(SCRIPT)
     assert forked["grading_modules"] == [] and forked["capabilities"] == ["0000000000000000"] * 5
+    # Its descriptors too: the standard three (and the one listing them), nothing of the zygote's.
+    descriptors = "import os; print(sorted(os.listdir('/proc/self/fd')))"
+    assert run_script(True, descriptors, tmp_path)[:2] == run_script(False, descriptors, tmp_path)[:2] \
+        == (b"['0', '1', '2', '3']\n", 0)
+
+
+def test_a_forked_script_whose_zygote_dies_meanwhile_ends_with_its_exit_code_unknown(tmp_path):
+    """The zygote reports a forked process's exit code; if it dies first, the code is unknown
+    (not taken for a kill), and what the process wrote still arrives: the judge then reads its report."""
+    from gc_grader.sandbox import Sandbox
+
+    host = tmp_path / "slow.py"
+    host.write_text("import sys, time\ntime.sleep(1)\nprint(sys.stdin.read())\n")
+    confined, process = Sandbox().start_python([SCRIPT], files={SCRIPT: str(host)}, pipes=True)
+    try:
+        assert isinstance(process, ForkedProcess)
+        for zygote_process in Zygote._running.values():
+            zygote_process.process.kill()
+        process.stdin.write(b"still here")
+        process.stdin.close()
+        assert process.stdout.read() == b"still here\n"
+        process.wait(timeout=30)
+        assert process.exit_code_known is False
+    finally:
+        process.kill()
+        process.wait()
+        confined.kill()
+    # The next one gets a new zygote, and its exit code again.
+    assert run_script(True, "import sys; sys.exit(4)", tmp_path)[1:] == (4, ForkedProcess)
 
 
 @pytest.mark.parametrize("source, out, code", [
     ("import sys; sys.stdout.write(sys.stdin.read()[::-1])", b"olleh", 0),
     ("print('bye', flush=False); import sys; sys.exit(3)", b"bye\n", 3),
     ("import os, signal; os.kill(os.getpid(), signal.SIGKILL)", b"", 137),
+    ("import os, signal; os.kill(os.getpid(), signal.SIGTERM)", b"", 143),
+    ("print('stopped', end='')\nraise KeyboardInterrupt", b"stopped", 130),
+    ("import sys; sys.exit('a message')", b"", 1),
+    ("import sys; sys.exit(258)", b"", 2),
     ("import os; os.write(1, b'unflushed'); os._exit(5)", b"unflushed", 5),
     ("raise ValueError('a crash')", b"", 1),
     ("import os, time\nif os.fork() == 0:\n    time.sleep(60)\nprint('parent ends')", b"parent ends\n", 0),
-], ids=["pipes", "exit-3", "killed", "os-exit", "crash", "child-left-behind"])
+], ids=["pipes", "exit-3", "killed", "terminated", "interrupted", "exit-message", "exit-258", "os-exit", "crash",
+        "child-left-behind"])
 def test_a_forked_script_ends_with_the_exit_code_of_one_from_scratch(tmp_path, source, out, code):
     """Its exit code comes back through the zygote (its reaper) as bubblewrap reports its child's:
     the code, or 128 + the signal that killed it. A child it leaves behind ends with its sandbox."""
