@@ -6,13 +6,11 @@ send everything back as data.
 """
 
 import glob
-import logging
 import math
 import sys
 from collections import defaultdict
 
-import dask
-from distributed import Client, LocalCluster, as_completed
+from distributed import as_completed
 from tqdm import tqdm
 
 from gc_grader import stopwatch
@@ -30,23 +28,6 @@ def same_bundle(bundle):
     holding it dies, the scheduler computes it again instead of losing it.
     """
     return bundle
-
-
-def start_client(scheduler, workers):
-    """A Dask client on the cluster at ``scheduler``, or on a new local one of ``workers``
-    processes (then also returned, to be closed)."""
-    if scheduler:
-        try:
-            return Client(scheduler, timeout="30s"), None
-        except (OSError, TimeoutError, ValueError) as error:
-            raise SystemExit(f"grade-class: cannot reach the Dask scheduler at {scheduler}: {error}")
-    # No dashboard, so nobody reads what the workers' statistical profiler gathers: it samples
-    # the grading thread's stack every 10 ms, about 0.06 CPU-s per student. (The workers take
-    # the configuration they are started with, and keep it when they are restarted.)
-    with dask.config.set({"distributed.worker.profile.enabled": False}):
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
-    return Client(cluster), cluster
 
 
 def batches(students, batch, workers):
@@ -79,8 +60,8 @@ class Coordinator:
     cost its batch mates their grades.
     """
 
-    def __init__(self, args, course, gb, bundle, failures):
-        self.args, self.course, self.gb, self.failures = args, course, gb, failures
+    def __init__(self, args, course, gb, bundle, failures, client):
+        self.args, self.course, self.gb, self.failures, self.client = args, course, gb, failures, client
         self.bundle, self.grading = bundle, grading_fingerprint(bundle)
         self.graded, self.in_flight = [], {}
         #: Seconds per phase of the whole run (gc_grader.stopwatch): the workers' phases, summed
@@ -96,8 +77,7 @@ class Coordinator:
         return graded
 
     def _run(self, students):
-        client, cluster = start_client(self.args.scheduler, self.args.workers)
-        self.client, self.running = client, as_completed()
+        client, self.running = self.client, as_completed()
         try:
             self.bundle_future = client.submit(same_bundle, self.bundle, pure=False)
             self.waiting = list(reversed(batches(students, self.args.batch, len(client.nthreads()))))
@@ -124,9 +104,6 @@ class Coordinator:
                     self.hand_out()
         finally:
             client.cancel([future for future, _ in self.in_flight.values()])
-            client.close()
-            if cluster is not None:
-                cluster.close()
         return self.graded
 
     def hand_out(self):

@@ -15,6 +15,7 @@ student: that saves the ~3 s of start-up each command pays, and batches share
 nbgrader's set-up, which is why one worker keeps up with stock serial autograde.
 """
 
+import importlib
 import os
 import re
 import sys
@@ -32,9 +33,26 @@ from gc_grader.class_grading.files import read_tree, write_tree
 from gc_grader.class_grading.model import NotebookScores, Result
 from gc_grader.pages.feedback_exporter import FeedbackHTMLExporter
 
+#: What a worker's first grading imports on its way besides this module's imports (IPython's
+#: lexers for the feedback's highlighted code, SQLite's dialect, the sandbox's kernel
+#: launcher); ``dask_setup`` imports them beforehand. Not the grading checks: they import the
+#: course's helpers, which come with the first batch.
+FIRST_GRADING_IMPORTS = ("IPython.lib.lexers", "sqlalchemy.dialects.sqlite", "numpy.random",
+                         "gc_grader.sandbox.provisioner", "gc_grader.sandbox.zygote")
+
 # nbgrader and the course's preprocessors read files relative to the working directory
 # (the course root), which is per process: one grading at a time per process.
 _ONE_AT_A_TIME = threading.Lock()
+
+
+def dask_setup(worker):
+    """Run by each local worker as it starts (``cluster.WORKER_PRELOAD``), before it takes work.
+
+    Importing this module imports nbgrader, and this what the first grading would import
+    next: that second or so then passes while the command still imports and checks the
+    course, not while a student waits in the first batch."""
+    for name in FIRST_GRADING_IMPORTS:
+        importlib.import_module(name)
 
 
 def grade_students(bundle, jobs):

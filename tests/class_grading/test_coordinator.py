@@ -1,4 +1,5 @@
-"""How grade-class splits a class into batches for its workers (gc_grader/class_grading/coordinator.py)."""
+"""How grade-class splits a class into batches for its workers (gc_grader/class_grading/coordinator.py),
+and the local cluster they run on (gc_grader/class_grading/cluster.py)."""
 
 import pytest
 
@@ -27,18 +28,48 @@ def test_one_worker_grades_whole_batches_and_a_small_class_still_comes_in_two():
     assert [len(part) for part in batches(list(range(5)), 4, 2)][0] == 2
 
 
-def test_the_local_workers_run_without_dasks_statistical_profiler():
-    """It samples the grading thread every 10 ms for a dashboard nobody opens (about 0.06 CPU-s per
-    student); the command's own configuration is left as it was."""
+def test_the_local_workers_start_with_the_grading_code_imported_and_without_dasks_profiler():
+    """The profiler samples the grading thread every 10 ms for a dashboard nobody opens (about
+    0.06 CPU-s per student). The grading code (nbgrader with it) is imported as a worker starts,
+    not in its first task; the command's own configuration is left as it was."""
     import dask
 
-    from gc_grader.class_grading.coordinator import start_client
+    from gc_grader.class_grading.cluster import start_client
 
     client, cluster = start_client(None, 1)
     try:
-        seen = client.run(lambda: __import__("dask").config.get("distributed.worker.profile.enabled"))
-        assert list(seen.values()) == [False]
+        seen = client.run(lambda: (__import__("dask").config.get("distributed.worker.profile.enabled"),
+                                   sorted({"nbgrader.api", "gc_grader.class_grading.worker", "IPython.lib.lexers"}
+                                          & set(__import__("sys").modules))))
+        assert list(seen.values()) == [(False, ["IPython.lib.lexers", "gc_grader.class_grading.worker",
+                                                "nbgrader.api"])]
     finally:
         client.close()
         cluster.close()
     assert dask.config.get("distributed.worker.profile.enabled") is True
+    assert dask.config.get("distributed.worker.preload") == []
+
+
+def test_a_cluster_that_cannot_start_says_why_where_its_client_is_asked_for():
+    from gc_grader.class_grading.cluster import ClusterInBackground
+
+    with ClusterInBackground("nonsense://nowhere", 1) as cluster:
+        with pytest.raises(SystemExit, match="cannot reach the Dask scheduler at nonsense://nowhere"):
+            cluster.client()
+
+
+@pytest.mark.parametrize("asked", [True, False])
+def test_a_cluster_in_the_background_ends_with_its_block_client_asked_for_or_not(asked):
+    """grade-class starts it before it knows whether anything needs grading, or whether the
+    course is there at all: whatever happens, its worker processes end with the command."""
+    import psutil
+
+    from gc_grader.class_grading.cluster import ClusterInBackground
+
+    before = {child.pid for child in psutil.Process().children(recursive=True)}
+    with ClusterInBackground(None, 1) as cluster:
+        if asked:
+            assert len(cluster.client().nthreads()) == 1
+    left = [child for child in psutil.Process().children(recursive=True) if child.pid not in before]
+    gone, alive = psutil.wait_procs(left, timeout=10)
+    assert alive == []
