@@ -8,11 +8,13 @@ starts them, the scripts as the judge starts its runner; ``Sandbox.zygote`` choo
 
 import json
 import os
+import re
 import time
 from pathlib import Path
 
 import pytest
 from jupyter_client.manager import KernelManager
+from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 from traitlets.config import Config
 
@@ -307,3 +309,26 @@ def test_limits_and_the_filter_hold_in_a_forked_kernel():
                         "try:\n    os.setuid(0)\nexcept OSError as e:\n    print(type(e).__name__)",
                         memory_limit=2**30)
     assert outputs == ["MemoryError", "-1 Operation not permitted\n", "PermissionError\n"]
+
+
+def _first_traceback(zygote):
+    """A student's first traceback in a fresh kernel (cells' file names made alike), and whether
+    the kernel had mapped its modules to their files before it (``inspect.getmodule``'s cache)."""
+    c = Config()
+    c.Sandbox.zygote = zygote
+    nb = new_notebook(cells=[new_code_cell("import inspect; print(len(inspect.modulesbyfile) > 100)"),
+                             new_code_cell("import numpy as np\ndef f(x):\n    return np.linalg.norm(x) / undefined\nf([1, 2])")])
+    NotebookClient(nb, kernel_name="gc-sandbox", timeout=30, allow_errors=True, config=c,
+                   resources={"metadata": {"path": str(RELEASED)}}).execute()
+    error = nb.cells[1].outputs[0]
+    return nb.cells[0].outputs[0]["text"], [re.sub(r"ipykernel_\d+/\d+", "CELL", line) for line in error["traceback"]]
+
+
+def test_a_forked_kernel_starts_ready_for_its_first_traceback_and_shows_it_as_from_scratch():
+    """The zygote formats a traceback of its own before it forks (about 0.02 CPU-s less for each
+    kernel whose student meets an error): what a student sees is the same."""
+    forked_ready, forked = _first_traceback(zygote=True)
+    scratch_ready, scratch = _first_traceback(zygote=False)
+    assert (forked_ready, scratch_ready) == ("True\n", "False\n")
+    assert forked == scratch
+    assert any("NameError" in line for line in forked) and any("undefined" in line for line in forked)
