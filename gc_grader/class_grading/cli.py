@@ -21,6 +21,7 @@ The gradebook is nbgrader's: SQLite in the course root unless `--db` or the cour
 configuration's `CourseDirectory.db_url` names another (PostgreSQL, for instance).
 """
 
+import argparse
 import json
 import os
 import subprocess
@@ -32,9 +33,8 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.apps.exportapp import ExportApp
 from nbgrader.apps.zipcollectapp import ZipCollectApp
 
-from gc_grader.class_grading.arguments import parse_args
 from gc_grader.class_grading.check_submissions import check_all, means_zero
-from gc_grader.class_grading.cluster import ClusterInBackground
+from gc_grader.class_grading.cluster import GradingCluster
 from gc_grader.class_grading.coordinator import Coordinator
 from gc_grader.class_grading.course import Course, CourseError
 from gc_grader.class_grading.definitions import definitions_gradebook
@@ -50,6 +50,38 @@ from gc_i18n import speaking_edition
 
 #: Exit status after Ctrl-C, as a shell reports it.
 INTERRUPTED = 130
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="grade-class", description=__doc__.splitlines()[0])
+    parser.add_argument("assignment", help="the assignment to grade, e.g. gradient_checking")
+    parser.add_argument("--course", type=Path, default=Path.cwd(), help="course directory (default: here)")
+    parser.add_argument("--collect", choices=("none", "exchange", "zip"), default="none",
+                        help="first collect submissions from the nbgrader exchange, or from an LMS download "
+                             "in downloaded/<assignment>/archive/ (default: grade what submitted/ holds)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                       help="worker processes of the local Dask cluster (default: one per core)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="grade on an existing Dask cluster, e.g. tcp://10.0.0.5:8786; its workers need "
+                            "this course's Python environment, with one thread each (dask worker --nthreads 1)")
+    parser.add_argument("--db", metavar="URL", help="gradebook database URL (default: the course's db_url)")
+    parser.add_argument("--batch", type=int, default=4,
+                        help="students per nbgrader run on a worker (default 4): larger saves start-up "
+                             "time, smaller gives a finer progress bar and less to redo if a worker dies")
+    parser.add_argument("--force", action="store_true",
+                        help="grade every submission again, even those already graded")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="run student code WITHOUT the sandbox, with your own privileges: it can then read "
+                             "the secret, the gradebook and every submission (only where no sandbox can be had)")
+    parser.add_argument("--reports", type=Path,
+                        help="folder for the summary and the plot (default: reports/<assignment>)")
+    args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    if args.batch < 1:
+        parser.error("--batch must be at least 1")
+    return args
 
 
 def collect(course, assignment, how):
@@ -161,14 +193,7 @@ def write_seconds(path, submissions, seconds):
 
 
 def main(argv=None):
-    """The whole command; ``__main__`` does the same, but starts the cluster before importing this module."""
     args = parse_args(argv)
-    with ClusterInBackground(args.scheduler, args.workers) as cluster:
-        return run(args, cluster)
-
-
-def run(args, cluster):
-    """The steps, with the cluster ``cluster`` (a ``ClusterInBackground``, closed by the caller)."""
     # Student folders and files may have names that are not valid text: show them escaped.
     sys.stdout.reconfigure(errors="backslashreplace")
     sys.stderr.reconfigure(errors="backslashreplace")
@@ -209,16 +234,17 @@ def run(args, cluster):
             failures.update(unreadable)
             print(f"grade-class: {len(students)} to grade, {len(up_to_date)} already graded and unchanged"
                   + ("" if args.force or not up_to_date else " (--force grades them again)"))
-            try:
-                coordinator = Coordinator(args, course, gb, bundle, failures, cluster.client() if students else None)
-                graded = coordinator.run(students) if students else []
-            except KeyboardInterrupt:
-                print("\ngrade-class: interrupted. Every student whose grading finished is in the gradebook; "
-                      "the others are untouched: run the same command again to grade them.", file=sys.stderr)
-                return INTERRUPTED
-            cluster.close_in_background()      # while the grades are exported and summed up
-            exported = export(course, gb)
-            report(args, course, gb, failures, graded, up_to_date, exported, sandbox)
-            if students:
-                write_seconds(args.reports / "seconds.json", len(students), coordinator.seconds)
+            with GradingCluster(args.scheduler, args.workers) as cluster:   # started if anyone needs grading
+                try:
+                    coordinator = Coordinator(args, course, gb, bundle, failures, cluster)
+                    graded = coordinator.run(students) if students else []
+                except KeyboardInterrupt:
+                    print("\ngrade-class: interrupted. Every student whose grading finished is in the gradebook; "
+                          "the others are untouched: run the same command again to grade them.", file=sys.stderr)
+                    return INTERRUPTED
+                cluster.close_in_background()      # while the grades are exported and summed up
+                exported = export(course, gb)
+                report(args, course, gb, failures, graded, up_to_date, exported, sandbox)
+                if students:
+                    write_seconds(args.reports / "seconds.json", len(students), coordinator.seconds)
     return 0

@@ -1,12 +1,12 @@
-"""The Dask cluster grade-class grades on, started in the background and closed in the background.
+"""The Dask cluster grade-class grades on: local workers that start with the grading code
+imported, and a close that overlaps the command's last steps.
 
-Started as soon as the command line is read (``__main__``): a local worker is a new
-Python process that imports Dask, nbgrader and the grading code before it takes any work
-(about a second and a half), and that now happens while the command itself imports
-nbgrader and checks the course, on the cores those leave idle. Closed while the command
-exports the grades and writes its report: local workers take about half a second to stop.
-
-This module imports only Dask, so that the cluster starts before nbgrader is imported.
+- A local worker imports Dask, nbgrader and the grading code before it takes any work
+  (``WORKER_PRELOAD``): both workers are then ready to grade at the same moment, and their
+  first batch is graded as fast as the others. Before, the first task of each imported
+  the grading code, the second worker about a second after the first.
+- Local workers take about half a second to stop: ``close_in_background`` lets that
+  happen while the command exports the grades and writes its report.
 """
 
 import logging
@@ -16,8 +16,8 @@ import dask
 from distributed import Client, LocalCluster
 
 #: The module every local worker imports as it starts, before it registers (Dask's
-#: ``distributed.worker.preload``): the grading code, with what its first grading would
-#: import on the way (see ``worker.dask_setup``).
+#: ``distributed.worker.preload``): the grading code, and, through its ``dask_setup``,
+#: what the first grading would import on its way.
 WORKER_PRELOAD = "gc_grader.class_grading.worker"
 
 
@@ -39,46 +39,35 @@ def start_client(scheduler, workers):
     return Client(cluster), cluster
 
 
-class ClusterInBackground:
-    """``start_client(scheduler, workers)`` in a thread of its own, begun when this is made.
-
-    ``client()`` waits for it (and raises what stopped it, e.g. the SystemExit of a
-    scheduler out of reach). A context manager: on exit the client and the cluster are
-    closed, and waited for; ``close_in_background`` begins that earlier.
-    """
+class GradingCluster:
+    """The cluster of ``start_client(scheduler, workers)``, started by ``client()`` when first
+    asked for (not at all when nobody needs grading). A context manager: on exit the client
+    and the cluster are closed, and waited for; ``close_in_background`` begins that earlier."""
 
     def __init__(self, scheduler, workers):
-        self._started, self._failure, self._closing = None, None, None
-        self._starting = threading.Thread(target=self._start, args=(scheduler, workers),
-                                          name="start the Dask cluster", daemon=True)
-        self._starting.start()
-
-    def _start(self, scheduler, workers):
-        try:
-            self._started = start_client(scheduler, workers)
-        except BaseException as failure:      # raised again in the thread that asks for the client
-            self._failure = failure
+        self.scheduler, self.workers = scheduler, workers
+        self._started, self._closing = None, None
 
     def client(self):
-        """The Dask client, once the cluster has started."""
-        self._starting.join()
-        if self._failure is not None:
-            raise self._failure
+        """The Dask client, the cluster started first if it was not yet."""
+        if self._started is None:
+            self._started = start_client(self.scheduler, self.workers)
         return self._started[0]
 
     def close_in_background(self):
-        """Begin closing the client and the cluster (once it has started), in a thread."""
+        """Begin closing the client and the cluster (if started), in a thread of its own."""
         if self._closing is None:
             self._closing = threading.Thread(target=self._close, name="close the Dask cluster")
             self._closing.start()
 
     def _close(self):
-        self._starting.join()
         if self._started is not None:
             client, cluster = self._started
-            client.close()
-            if cluster is not None:
-                cluster.close()
+            try:
+                client.close()
+            finally:
+                if cluster is not None:
+                    cluster.close()
 
     def __enter__(self):
         return self

@@ -60,8 +60,8 @@ class Coordinator:
     cost its batch mates their grades.
     """
 
-    def __init__(self, args, course, gb, bundle, failures, client):
-        self.args, self.course, self.gb, self.failures, self.client = args, course, gb, failures, client
+    def __init__(self, args, course, gb, bundle, failures, cluster):
+        self.args, self.course, self.gb, self.failures, self.cluster = args, course, gb, failures, cluster
         self.bundle, self.grading = bundle, grading_fingerprint(bundle)
         self.graded, self.in_flight = [], {}
         #: Seconds per phase of the whole run (gc_grader.stopwatch): the workers' phases, summed
@@ -77,7 +77,8 @@ class Coordinator:
         return graded
 
     def _run(self, students):
-        client, self.running = self.client, as_completed()
+        client = self.client = self.cluster.client()     # the cluster's start counts in "wall"
+        self.running = as_completed()
         try:
             self.bundle_future = client.submit(same_bundle, self.bundle, pure=False)
             self.waiting = list(reversed(batches(students, self.args.batch, len(client.nthreads()))))

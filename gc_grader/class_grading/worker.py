@@ -48,9 +48,9 @@ _ONE_AT_A_TIME = threading.Lock()
 def dask_setup(worker):
     """Run by each local worker as it starts (``cluster.WORKER_PRELOAD``), before it takes work.
 
-    Importing this module imports nbgrader, and this what the first grading would import
-    next: that second or so then passes while the command still imports and checks the
-    course, not while a student waits in the first batch."""
+    Importing this module imports nbgrader; this imports what the first grading would import
+    next: every worker is then ready to grade at the same moment, and its first batch goes
+    as fast as the others."""
     for name in FIRST_GRADING_IMPORTS:
         importlib.import_module(name)
 
