@@ -15,16 +15,6 @@ the released helpers nbgrader put beside it); a symlink there is followed only t
 released helper. The kernelspec asks
 for ``interrupt_mode: message``, so a cell's timeout interrupts the kernel itself
 rather than signalling bubblewrap. Killing the kernel kills its whole sandbox.
-
-The kernelspec's one start line (``IPKernelApp.exec_lines``) writes "gc-sandbox kernel
-started" on the kernel's descriptor 2, which the grader keeps for messages and no notebook
-shows; it leaves no name behind and counts no cell. Why: ipykernel reads descriptor 2 in a
-thread that takes a descriptor of its own the first time something is written there, and
-something is written there when a cell has used up every descriptor. A kernel whose first
-write there comes only then loses what that cell prints (measured:
-a write on descriptor 1 or on ``sys.stderr`` does not help). Kernels used to get that first
-write by accident, from the warning ipykernel's debugger prints as it is imported; the
-zygote imports the debugger before it forks, so the line gives it on purpose.
 """
 
 import asyncio

@@ -332,20 +332,3 @@ def test_a_forked_kernel_starts_ready_for_its_first_traceback_and_shows_it_as_fr
     assert (forked_ready, scratch_ready) == ("True\n", "False\n")
     assert forked == scratch
     assert any("NameError" in line for line in forked) and any("undefined" in line for line in forked)
-
-
-def _first_cells(kernel_name):
-    """What a student's first two cells see of a fresh kernel: its names, ``_``, the history
-    lists, and the execution counts."""
-    nb = new_notebook(cells=[new_code_cell("print(sorted(k for k in dir() if not k.startswith('__')), repr(_), "
-                                           "len(In), len(Out))"), new_code_cell("1")])
-    NotebookClient(nb, kernel_name=kernel_name, timeout=30, resources={"metadata": {"path": str(RELEASED)}}).execute()
-    return [cell.outputs for cell in nb.cells], [cell.execution_count for cell in nb.cells]
-
-
-def test_the_grading_kernels_start_line_leaves_a_student_the_kernel_ipykernel_starts():
-    """The kernelspec's start line (a write on descriptor 2, see provisioner.py) defines no name,
-    sets no ``_`` and counts no cell: the grading kernel starts as ipykernel's own python3."""
-    spec = json.loads((ROOT / "gc_grader" / "sandbox" / "kernelspec" / "kernel.json").read_text())
-    assert any(arg.startswith("--IPKernelApp.exec_lines=") for arg in spec["argv"])
-    assert _first_cells("gc-sandbox") == _first_cells("python3")
