@@ -38,6 +38,17 @@ SOCKETS = "/tmp/kernel"
 PASSED_THROUGH = ("NBGRADER_EXECUTION",)
 #: The largest message the kernel manager's own sockets accept from the kernel.
 CONTROL_MESSAGE_BYTES = 1 << 20
+#: The sandboxed kernel's one start line: it prints "gc-sandbox kernel started" on its stderr
+#: and waits until that is sent, before any request, so the message belongs to no cell and no
+#: notebook shows it; it defines no name and counts no cell. Why: ipykernel (7.4) sends a
+#: cell's printed output from its output thread, which the first time takes a descriptor of its
+#: own (a ZMQ socket, to schedule its own sends). A kernel that first prints in a cell that has
+#: used up every descriptor loses what that cell prints; after one send at start it does not
+#: (tests/sandbox/test_attacks.py, exhaust-fds). A kernel that imports ipykernel's debugger
+#: itself gets that send from its import warning; one forked from the zygote, which imported
+#: the debugger before, needs this line.
+START_LINE = ("--IPKernelApp.exec_lines="
+              "if __import__('sys').stderr.write('gc-sandbox kernel started\\n'): __import__('sys').stderr.flush()")
 #: Seconds the provisioner waits for the kernel's sockets before handing them to the client,
 #: which copes with a late kernel anyway (it retries, within the kernel's start-up timeout).
 BIND_SECONDS = 10
@@ -76,7 +87,7 @@ class SandboxProvisioner(LocalProvisioner):
         host_file = os.path.realpath(km.connection_file)
         python = {"python", "python3", "{python}"}
         kwargs["cmd"] = [sys.executable if i == 0 and arg in python else CONNECTION_FILE if arg == host_file else arg
-                         for i, arg in enumerate(kwargs["cmd"])]
+                         for i, arg in enumerate(kwargs["cmd"])] + [START_LINE]
         return kwargs
 
     async def launch_kernel(self, cmd, **kwargs):

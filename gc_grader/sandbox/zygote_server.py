@@ -55,11 +55,11 @@ import types
 #: What a kernel imports on start and the notebook imports first: ipykernel and the shell
 #: it runs, and numpy. Then what IPython imports while it sets a kernel up, and for the first
 #: traceback it shows (stack_data, pygments' Python lexer and formatters), which most
-#: submissions with a mistake meet. Not matplotlib: imported here it would read and write its
-#: configuration folder on the host. Not ipykernel's debugger (debugpy): importing it prints a
-#: warning, and a kernel that prints while it starts has its channel to the output thread
-#: before any cell runs, so that a cell that uses up every file descriptor still has its
-#: output shown; forked kernels keep that.
+#: submissions with a mistake meet. Then ipykernel's debugger (debugpy), which a grading kernel
+#: never uses but ipykernel imports as it starts: about 0.05 CPU-s per kernel. Its import
+#: prints a warning, which gave kernels a first printed output at start; forked kernels get
+#: one from their start line instead (``provisioner.START_LINE``). Not matplotlib: imported
+#: here it would read and write its configuration folder on the host.
 PRELOAD = ("numpy", "numpy.random", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell",
            "ipykernel.iostream", "ipykernel.heartbeat", "ipykernel.comm", "IPython.core.interactiveshell",
            "IPython.core.completer", "jupyter_client.session",
@@ -69,7 +69,11 @@ PRELOAD = ("numpy", "numpy.random", "ipykernel.kernelapp", "ipykernel.ipkernel",
            "IPython.utils.wildcard", "sqlite3", "psutil", "faulthandler", "tornado.platform.asyncio",
            # the first traceback
            "stack_data", "pygments.lexers.python", "pygments.formatters.terminal256",
-           "pygments.formatters.html")
+           "pygments.formatters.html", "ipykernel.debugger")
+#: What importing PRELOAD put in the environment (ipykernel's debugger sets a pydevd option),
+#: which a kernel started anew sets for itself as it starts: given to forked kernels, not to
+#: scripts (a judge runner started anew imports none of it).
+SET_BY_PRELOAD = {}
 #: The namespaces a sandbox has, in the order they are joined: the user namespace first
 #: (it gives the capabilities the others need where grading is not root), the mount
 #: namespace last (it changes the root, and /proc with it).
@@ -214,6 +218,10 @@ def _become_confined(request, stdio):
         os.chdir(request["home"])
         os.environ.clear()
         os.environ.update(request["environment"], PWD=request["home"])     # bubblewrap's --chdir sets PWD
+        if "module" in request:
+            os.environ.update(SET_BY_PRELOAD)
+        else:       # debugpy's, set as it was imported: a script started anew has Python's
+            sys.breakpointhook = sys.__breakpointhook__
         _load_seccomp(bytes.fromhex(request["seccomp"]))
         module, script, args = request.get("module"), request.get("script"), request["args"]
         request.clear()        # the frames below this one hold it: nothing of the host stays readable
@@ -444,8 +452,10 @@ def main():
     # (Not -P, which IPython reads as "never put the working directory on sys.path".)
     if sys.path and os.path.realpath(sys.path[0] or ".") == os.path.dirname(os.path.realpath(__file__)):
         del sys.path[0]
+    before = dict(os.environ)
     for name in PRELOAD:
         __import__(name)
+    SET_BY_PRELOAD.update((key, value) for key, value in os.environ.items() if before.get(key) != value)
     _warm_up_tracebacks()
     threads = threading.active_count()
     # A fork copies one thread only: a zygote with more could hand kernels a held lock.

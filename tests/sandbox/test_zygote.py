@@ -45,6 +45,7 @@ print(json.dumps({
     "hostname": os.uname().nodename, "interfaces": sorted(os.listdir("/sys/class/net")) if os.path.isdir("/sys/class/net") else None,
     "main": sorted(k for k in vars(sys.modules["__main__"]) if not k.startswith("_")),
     "grading_modules": sorted(m for m in sys.modules if m.startswith(("gc_grader", "zygote"))),
+    "breakpointhook": f"{sys.breakpointhook.__module__}.{sys.breakpointhook.__qualname__}",
     "dumpable": __import__("ctypes").CDLL(None).prctl(3, 0, 0, 0, 0), "orig_argv": sys.orig_argv[1:],
     "own_environ": sorted(open("/proc/self/environ").read().split(chr(0))) != [],
 }))
@@ -332,3 +333,20 @@ def test_a_forked_kernel_starts_ready_for_its_first_traceback_and_shows_it_as_fr
     assert (forked_ready, scratch_ready) == ("True\n", "False\n")
     assert forked == scratch
     assert any("NameError" in line for line in forked) and any("undefined" in line for line in forked)
+
+
+def _first_cells(kernel_name):
+    """What a student's first two cells see of a fresh kernel: its names, ``_``, the history
+    lists, the execution counts, and every output (the start line's among them, if it leaked)."""
+    nb = new_notebook(cells=[new_code_cell("print(sorted(k for k in dir() if not k.startswith('__')), repr(_), "
+                                           "len(In), len(Out))"), new_code_cell("1")])
+    NotebookClient(nb, kernel_name=kernel_name, timeout=30, resources={"metadata": {"path": str(RELEASED)}}).execute()
+    return [cell.outputs for cell in nb.cells], [cell.execution_count for cell in nb.cells]
+
+
+def test_the_grading_kernels_start_line_leaves_a_student_the_kernel_ipykernel_starts(monkeypatch, tmp_path):
+    """The start line (provisioner.START_LINE: a line printed and sent before any request)
+    defines no name, sets no ``_``, counts no cell and shows in no cell: the grading kernel
+    starts as ipykernel's own python3 (with no IPython profile of the grader's)."""
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path))
+    assert _first_cells("gc-sandbox") == _first_cells("python3")
