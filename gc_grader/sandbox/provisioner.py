@@ -38,15 +38,19 @@ SOCKETS = "/tmp/kernel"
 PASSED_THROUGH = ("NBGRADER_EXECUTION",)
 #: The largest message the kernel manager's own sockets accept from the kernel.
 CONTROL_MESSAGE_BYTES = 1 << 20
-#: The sandboxed kernel's one start line: it prints "gc-sandbox kernel started" on its stderr
-#: and waits until that is sent, before any request, so the message belongs to no cell and no
-#: notebook shows it; it defines no name and counts no cell. Why: ipykernel (7.4) sends a
-#: cell's printed output from its output thread, which the first time takes a descriptor of its
-#: own (a ZMQ socket, to schedule its own sends). A kernel that first prints in a cell that has
-#: used up every descriptor loses what that cell prints; after one send at start it does not
+#: The sandboxed kernel's one start line: it writes "gc-sandbox kernel started" on its
+#: ``sys.stderr`` (ipykernel's stream, sent on IOPub) and flushes it, before any request is
+#: handled, so the message belongs to no cell and no notebook shows it. An ``if`` statement,
+#: not an expression: it defines no name, sets no ``_`` and counts no cell. Why: ipykernel
+#: (7.4) sends a cell's printed output from its output thread, which at its first send takes
+#: a descriptor of its own (the ZMQ socket it schedules its sends through). A kernel whose
+#: first printed output comes from a cell that has used up every descriptor loses it
+#: (strace: eventfd2 fails with EMFILE in that thread); after one send at start it does not
 #: (tests/sandbox/test_attacks.py, exhaust-fds). A kernel that imports ipykernel's debugger
-#: itself gets that send from its import warning; one forked from the zygote, which imported
-#: the debugger before, needs this line.
+#: itself writes and flushes the debugger's import warning, which does the same; one forked
+#: from the zygote, which imported the debugger before, needs this line. (On the command
+#: line it replaces any ``IPKernelApp.exec_lines`` of a configuration file; none reaches the
+#: sandbox.)
 START_LINE = ("--IPKernelApp.exec_lines="
               "if __import__('sys').stderr.write('gc-sandbox kernel started\\n'): __import__('sys').stderr.flush()")
 #: Seconds the provisioner waits for the kernel's sockets before handing them to the client,

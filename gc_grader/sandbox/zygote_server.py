@@ -70,9 +70,9 @@ PRELOAD = ("numpy", "numpy.random", "ipykernel.kernelapp", "ipykernel.ipkernel",
            # the first traceback
            "stack_data", "pygments.lexers.python", "pygments.formatters.terminal256",
            "pygments.formatters.html", "ipykernel.debugger")
-#: What importing PRELOAD put in the environment (ipykernel's debugger sets a pydevd option),
-#: which a kernel started anew sets for itself as it starts: given to forked kernels, not to
-#: scripts (a judge runner started anew imports none of it).
+#: What importing PRELOAD put in the environment (ipykernel's debugger sets a pydevd option
+#: where it is unset), which a kernel started anew sets for itself as it starts: given to
+#: forked kernels, not to scripts (a judge runner started anew imports none of it).
 SET_BY_PRELOAD = {}
 #: The namespaces a sandbox has, in the order they are joined: the user namespace first
 #: (it gives the capabilities the others need where grading is not root), the mount
@@ -218,9 +218,10 @@ def _become_confined(request, stdio):
         os.chdir(request["home"])
         os.environ.clear()
         os.environ.update(request["environment"], PWD=request["home"])     # bubblewrap's --chdir sets PWD
-        if "module" in request:
-            os.environ.update(SET_BY_PRELOAD)
-        else:       # debugpy's, set as it was imported: a script started anew has Python's
+        if request.get("module") == "ipykernel_launcher":
+            for name, value in SET_BY_PRELOAD.items():
+                os.environ.setdefault(name, value)      # as the import does: only where unset
+        else:       # importing debugpy replaced sys.breakpointhook; a script started anew has Python's own
             sys.breakpointhook = sys.__breakpointhook__
         _load_seccomp(bytes.fromhex(request["seccomp"]))
         module, script, args = request.get("module"), request.get("script"), request["args"]
