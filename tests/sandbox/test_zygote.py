@@ -87,8 +87,11 @@ def run_script(zygote, source, tmp_path, stdin=b""):
     confined, process = Sandbox(zygote=zygote).start_python([SCRIPT, "an-argument"], files={SCRIPT: str(host)},
                                                             pipes=True)
     try:
-        process.stdin.write(stdin)
-        process.stdin.close()
+        try:
+            process.stdin.write(stdin)
+            process.stdin.close()
+        except BrokenPipeError:     # it ended without reading (sys.exit at once, say), as the judge allows
+            pass
         out = process.stdout.read()
         return out, process.wait(timeout=60), type(process)
     finally:
