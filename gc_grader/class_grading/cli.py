@@ -242,7 +242,7 @@ def main(argv=None):
                     print("\ngrade-class: interrupted. Every student whose grading finished is in the gradebook; "
                           "the others are untouched: run the same command again to grade them.", file=sys.stderr)
                     return INTERRUPTED
-                cluster.close_in_background()      # while the grades are exported and summed up
+                cluster.close()
                 exported = export(course, gb)
                 report(args, course, gb, failures, graded, up_to_date, exported, sandbox)
                 if students:

@@ -1,16 +1,16 @@
-"""The Dask cluster grade-class grades on: local workers that start with the grading code
-imported, and a close that overlaps the command's last steps.
+"""The Dask cluster grade-class grades on, with local workers that start with the grading code
+imported.
 
-- A local worker imports Dask, nbgrader and the grading code before it takes any work
-  (``WORKER_PRELOAD``): both workers are then ready to grade at the same moment, and their
-  first batch is graded as fast as the others. Before, the first task of each imported
-  the grading code, the second worker about a second after the first.
-- Local workers take about half a second to stop: ``close_in_background`` lets that
-  happen while the command exports the grades and writes its report.
+A local worker imports Dask, nbgrader and the grading code before it takes any work
+(``WORKER_PRELOAD``): both workers are then ready to grade at the same moment, and their
+first batch is graded as fast as the others. Before, the first task of each imported the
+grading code, the second worker about a second after the first.
+
+It is closed before the command goes on, not beside it: closing it in a thread while the
+report imported matplotlib once made that import fail (a fresh-clone test run).
 """
 
 import logging
-import threading
 
 import dask
 from distributed import Client, LocalCluster
@@ -42,11 +42,11 @@ def start_client(scheduler, workers):
 class GradingCluster:
     """The cluster of ``start_client(scheduler, workers)``, started by ``client()`` when first
     asked for (not at all when nobody needs grading). A context manager: on exit the client
-    and the cluster are closed, and waited for; ``close_in_background`` begins that earlier."""
+    and the cluster are closed (``close`` does it earlier)."""
 
     def __init__(self, scheduler, workers):
         self.scheduler, self.workers = scheduler, workers
-        self._started, self._closing = None, None
+        self._started = None
 
     def client(self):
         """The Dask client, the cluster started first if it was not yet."""
@@ -54,15 +54,11 @@ class GradingCluster:
             self._started = start_client(self.scheduler, self.workers)
         return self._started[0]
 
-    def close_in_background(self):
-        """Begin closing the client and the cluster (if started), in a thread of its own."""
-        if self._closing is None:
-            self._closing = threading.Thread(target=self._close, name="close the Dask cluster")
-            self._closing.start()
-
-    def _close(self):
+    def close(self):
+        """Close the client and the cluster, if started (once)."""
         if self._started is not None:
             client, cluster = self._started
+            self._started = None
             try:
                 client.close()
             finally:
@@ -73,5 +69,4 @@ class GradingCluster:
         return self
 
     def __exit__(self, *failure):
-        self.close_in_background()
-        self._closing.join()
+        self.close()

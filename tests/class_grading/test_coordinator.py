@@ -70,7 +70,7 @@ def _our_processes():
 @pytest.mark.parametrize("asked", [True, False])
 def test_the_cluster_starts_only_when_asked_for_and_ends_with_its_block(asked):
     """Nothing to grade: no worker is started. Something to grade: the workers end with the block,
-    even when their closing began earlier, in the background."""
+    closed there or before."""
     import psutil
 
     from gc_grader.class_grading.cluster import GradingCluster
@@ -80,7 +80,7 @@ def test_the_cluster_starts_only_when_asked_for_and_ends_with_its_block(asked):
         if asked:
             assert len(cluster.client().nthreads()) == 1
             assert len(_our_processes() - before) == 1         # its worker
-            cluster.close_in_background()
+            cluster.close()
         else:
             assert _our_processes() == before
     gone, alive = psutil.wait_procs(_our_processes() - before, timeout=10)
