@@ -34,7 +34,6 @@ from nbgrader.apps.exportapp import ExportApp
 from nbgrader.apps.zipcollectapp import ZipCollectApp
 
 from gc_grader.class_grading.check_submissions import check_all, means_zero
-from gc_grader.class_grading.cluster import GradingCluster
 from gc_grader.class_grading.coordinator import Coordinator
 from gc_grader.class_grading.course import Course, CourseError
 from gc_grader.class_grading.definitions import definitions_gradebook
@@ -234,17 +233,15 @@ def main(argv=None):
             failures.update(unreadable)
             print(f"grade-class: {len(students)} to grade, {len(up_to_date)} already graded and unchanged"
                   + ("" if args.force or not up_to_date else " (--force grades them again)"))
-            with GradingCluster(args.scheduler, args.workers) as cluster:   # started if anyone needs grading
-                try:
-                    coordinator = Coordinator(args, course, gb, bundle, failures, cluster)
-                    graded = coordinator.run(students) if students else []
-                except KeyboardInterrupt:
-                    print("\ngrade-class: interrupted. Every student whose grading finished is in the gradebook; "
-                          "the others are untouched: run the same command again to grade them.", file=sys.stderr)
-                    return INTERRUPTED
-                cluster.close()
-                exported = export(course, gb)
-                report(args, course, gb, failures, graded, up_to_date, exported, sandbox)
-                if students:
-                    write_seconds(args.reports / "seconds.json", len(students), coordinator.seconds)
+            try:
+                coordinator = Coordinator(args, course, gb, bundle, failures)
+                graded = coordinator.run(students) if students else []
+            except KeyboardInterrupt:
+                print("\ngrade-class: interrupted. Every student whose grading finished is in the gradebook; "
+                      "the others are untouched: run the same command again to grade them.", file=sys.stderr)
+                return INTERRUPTED
+            exported = export(course, gb)
+            report(args, course, gb, failures, graded, up_to_date, exported, sandbox)
+            if students:
+                write_seconds(args.reports / "seconds.json", len(students), coordinator.seconds)
     return 0

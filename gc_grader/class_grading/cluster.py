@@ -6,8 +6,9 @@ A local worker imports Dask, nbgrader and the grading code before it takes any w
 first batch is graded as fast as the others. Before, the first task of each imported the
 grading code, the second worker about a second after the first.
 
-It is closed before the command goes on, not beside it: closing it in a thread while the
-report imported matplotlib once made that import fail (a fresh-clone test run).
+The coordinator starts it when there is someone to grade and closes it before the command
+goes on to export and report, not beside them: closing it in a thread while the report
+imported matplotlib once made that import fail (a fresh-clone test run).
 """
 
 import logging
@@ -38,35 +39,3 @@ def start_client(scheduler, workers):
                                dashboard_address=None, silence_logs=logging.ERROR)
     return Client(cluster), cluster
 
-
-class GradingCluster:
-    """The cluster of ``start_client(scheduler, workers)``, started by ``client()`` when first
-    asked for (not at all when nobody needs grading). A context manager: on exit the client
-    and the cluster are closed (``close`` does it earlier)."""
-
-    def __init__(self, scheduler, workers):
-        self.scheduler, self.workers = scheduler, workers
-        self._started = None
-
-    def client(self):
-        """The Dask client, the cluster started first if it was not yet."""
-        if self._started is None:
-            self._started = start_client(self.scheduler, self.workers)
-        return self._started[0]
-
-    def close(self):
-        """Close the client and the cluster, if started (once)."""
-        if self._started is not None:
-            client, cluster = self._started
-            self._started = None
-            try:
-                client.close()
-            finally:
-                if cluster is not None:
-                    cluster.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *failure):
-        self.close()

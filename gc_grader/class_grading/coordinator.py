@@ -14,6 +14,7 @@ from distributed import as_completed
 from tqdm import tqdm
 
 from gc_grader import stopwatch
+from gc_grader.class_grading.cluster import start_client
 from gc_grader.class_grading.fingerprint import grading_fingerprint
 from gc_grader.class_grading.gradebook_writer import (forget_mark, job_for, place_files, record_grades,
                                                       write_mark)
@@ -60,8 +61,8 @@ class Coordinator:
     cost its batch mates their grades.
     """
 
-    def __init__(self, args, course, gb, bundle, failures, cluster):
-        self.args, self.course, self.gb, self.failures, self.cluster = args, course, gb, failures, cluster
+    def __init__(self, args, course, gb, bundle, failures):
+        self.args, self.course, self.gb, self.failures = args, course, gb, failures
         self.bundle, self.grading = bundle, grading_fingerprint(bundle)
         self.graded, self.in_flight = [], {}
         #: Seconds per phase of the whole run (gc_grader.stopwatch): the workers' phases, summed
@@ -77,8 +78,9 @@ class Coordinator:
         return graded
 
     def _run(self, students):
-        client = self.client = self.cluster.client()     # the cluster's start counts in "wall"
-        self.running = as_completed()
+        # The cluster starts here, so its start counts in "wall", and ends before export and report.
+        client, cluster = start_client(self.args.scheduler, self.args.workers)
+        self.client, self.running = client, as_completed()
         try:
             self.bundle_future = client.submit(same_bundle, self.bundle, pure=False)
             self.waiting = list(reversed(batches(students, self.args.batch, len(client.nthreads()))))
@@ -105,6 +107,9 @@ class Coordinator:
                     self.hand_out()
         finally:
             client.cancel([future for future, _ in self.in_flight.values()])
+            client.close()
+            if cluster is not None:
+                cluster.close()
         return self.graded
 
     def hand_out(self):
