@@ -1,7 +1,7 @@
 """Compare how long grading a whole class takes with stock nbgrader and with grade-class.
 
 The same --count submissions (the test corpus cycled with distinct student ids)
-are graded four times, each time in a fresh scratch course of its own (its own
+are graded four ways, each in a fresh scratch course of its own (its own
 `nbgrader generate_assignment`, its own SQLite gradebook, the same
 .gc_grader_secret, so the judge draws the same hidden inputs):
 1. stock nbgrader, serially and unsandboxed (c.Sandbox.enabled = False, student code
@@ -18,13 +18,19 @@ submission: the kernel's start, the notebook's execution, the outside judge, the
 nbgrader's autograde and feedback, the worker's own handling, the coordinator's recording,
 and scheduling and start-up (gc_grader/stopwatch.py, reports/<assignment>/seconds.json). The point is to see what the parallel command costs or saves
 against what an instructor would otherwise run, and that it grades alike: the last
-line compares every student's total score across the three gradebooks.
+line compares every student's total score across all the gradebooks.
+
+All four ways run --rounds times (default 2), each round in fresh courses, the order
+reversed every other round (stock first, then stock last), and the figures are the means,
+each round's shown beside them. This machine's speed drifts by a tenth or more over a
+run; reversing the order makes a steady drift weigh alike on every way instead of on
+whichever ran last.
 
 The corpus submissions that run into the per-cell timeout by design (endless_loop,
 sleeps) are left out: their time is the timeout's, and would swamp every figure.
 It prints figures; it asserts nothing.
 
-    .venv/bin/python benchmarks/grade_class_seconds.py [--count N] [--keep DIR] [--without-unsandboxed]
+    .venv/bin/python benchmarks/grade_class_seconds.py [--count N] [--rounds R] [--keep DIR] [--without-unsandboxed]
 
 For the class of 400 the issue asks about, `--count 400 --without-unsandboxed` leaves out way 4
 (about a quarter of the run's time; the sandbox's price does not depend on the class's size).
@@ -38,6 +44,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -141,48 +148,79 @@ def total_scores(course, students):
     return totals
 
 
-def run(root, batch, count, ways=WAYS):
-    secret = secrets.token_hex(16) + "\n"
+def one_round(root, batch, secret, ways, order, seconds, splits):
+    """Grade ``batch`` every way, in ``order``, each in a fresh scratch course under ``root``; add
+    each way's seconds and split to the lists in ``seconds`` and ``splits``. Returns the
+    students whose total score is not the same in every way's gradebook."""
     courses = build_courses(root, batch, secret, ways)
-    seconds = {}
-    seconds["stock autograde"], seconds["stock autograde+feedback+export"] = stock(courses["stock"])
-    for workers in (1, 2):
-        way = f"workers-{workers}"
-        seconds[f"grade-class --workers {workers}"] = grade_class(courses[way], workers, root / f"{way}.log")
-    if "workers-1-unsandboxed" in courses:
-        seconds["grade-class --workers 1 --no-sandbox"] = grade_class(
-            courses["workers-1-unsandboxed"], 1, root / "workers-1-unsandboxed.log", "--no-sandbox")
+    for way in order:
+        if way == "stock":
+            autograde, everything = stock(courses[way])
+            seconds["stock autograde"].append(autograde)
+            seconds["stock autograde+feedback+export"].append(everything)
+            continue
+        workers = 2 if way == "workers-2" else 1
+        options = ("--no-sandbox",) if way == "workers-1-unsandboxed" else ()
+        seconds[LABELS[way]].append(grade_class(courses[way], workers, root / f"{way}.log", *options))
+        splits[way].append(split(courses[way]))
+    students = [submission.student for submission in batch]
+    totals = {way: total_scores(course, students) for way, course in courses.items()}
+    return {student: [totals[way][student] for way in ways] for student in students
+            if len({None if totals[way][student] is None else round(totals[way][student], 6) for way in ways}) != 1}
 
-    width = max(map(len, seconds))
-    for label, value in seconds.items():
+
+#: The printed name of each grade-class way.
+LABELS = {"workers-1": "grade-class --workers 1", "workers-2": "grade-class --workers 2",
+          "workers-1-unsandboxed": "grade-class --workers 1 --no-sandbox"}
+
+
+def run(root, batch, count, ways=WAYS, rounds=2, keep=False):
+    """Every way ``rounds`` times, the order reversed every other round (stock first, then last):
+    the machine's speed may drift during a run of half an hour, and a steady drift then weighs
+    alike on every way's mean. Each round grades in fresh courses, so each is a first grading."""
+    secret = secrets.token_hex(16) + "\n"
+    seconds, splits, differ = defaultdict(list), defaultdict(list), {}
+    for number in range(rounds):
+        where = root / f"round-{number + 1}"
+        order = ways if number % 2 == 0 else tuple(reversed(ways))
+        differ.update(one_round(where, batch, secret, ways, order, seconds, splits))
+        if not keep:
+            shutil.rmtree(where, ignore_errors=True)
+    mean = {label: sum(values) / len(values) for label, values in seconds.items()}
+
+    print(f"rounds: {rounds} (the order of the ways reversed every other round); each figure is the mean over them")
+    width = max(map(len, mean))
+    for label, value in mean.items():
         note = {"stock autograde": "  (unsandboxed; autograde alone: less than grade-class does)",
                 "stock autograde+feedback+export": "  (unsandboxed; the same work as grade-class: the fair comparison)",
                 "grade-class --workers 1 --no-sandbox": "  (student code unsandboxed: to price the sandbox)"}
-        print(f"{label:<{width}}  {value:7.1f} s  {value / count:6.2f} s per submission{note.get(label, '')}")
+        each = " / ".join(f"{value / count:.2f}" for value in seconds[label])
+        print(f"{label:<{width}}  {value:7.1f} s  {value / count:6.2f} s per submission "
+              f"(rounds: {each}){note.get(label, '')}")
     print("speed-up of grade-class against stock (stock seconds / grade-class seconds):")
     for workers in (1, 2):
-        mine = seconds[f"grade-class --workers {workers}"]
-        print(f"  --workers {workers}: {seconds['stock autograde+feedback+export'] / mine:.2f}x against "
-              f"autograde+feedback+export, {seconds['stock autograde'] / mine:.2f}x against autograde alone")
+        mine = mean[f"grade-class --workers {workers}"]
+        each = " / ".join(f"{fair / own:.2f}x" for fair, own in zip(seconds["stock autograde+feedback+export"],
+                                                                    seconds[f"grade-class --workers {workers}"]))
+        print(f"  --workers {workers}: {mean['stock autograde+feedback+export'] / mine:.2f}x against "
+              f"autograde+feedback+export (rounds: {each}), {mean['stock autograde'] / mine:.2f}x against "
+              f"autograde alone")
 
-    if "workers-1-unsandboxed" in courses:
-        cost = seconds["grade-class --workers 1"] - seconds["grade-class --workers 1 --no-sandbox"]
+    if "workers-1-unsandboxed" in ways:
+        cost = mean["grade-class --workers 1"] - mean["grade-class --workers 1 --no-sandbox"]
         print(f"the sandbox's cost: {cost / count:+.2f} s per submission with one worker "
               f"(--workers 1 sandboxed minus --workers 1 --no-sandbox)")
 
     print("where grade-class's time goes, in worker-seconds per submission "
           "(reports/gradient_checking/seconds.json; with two workers they add up to about twice the wall time):")
-    for way in [way for way in WAYS[1:] if way in courses]:
-        print(f"  {way}: " + ", ".join(f"{name} {value:.2f}" for name, value in split(courses[way]).items()))
+    for way in [way for way in WAYS[1:] if way in ways]:
+        phases = {name: sum(one[name] for one in splits[way]) / len(splits[way]) for name in SPLIT}
+        print(f"  {way}: " + ", ".join(f"{name} {value:.2f}" for name, value in phases.items()))
 
-    students = [submission.student for submission in batch]
-    totals = {way: total_scores(course, students) for way, course in courses.items()}
-    differ = [student for student in students
-              if len({None if totals[way][student] is None else round(totals[way][student], 6) for way in ways}) != 1]
-    print(f"consistency: {count - len(differ)} of {count} students have the same total score in all {len(ways)} gradebooks"
-          + ("" if not differ else "; these differ (" + ", ".join(ways) + "):"))
-    for student in differ:
-        print(f"  {student}: " + ", ".join(str(totals[way][student]) for way in ways))
+    print(f"consistency: {count - len(differ)} of {count} students have the same total score in all {len(ways)} "
+          f"gradebooks of every round" + ("" if not differ else "; these differ (" + ", ".join(ways) + "):"))
+    for student, totals in differ.items():
+        print(f"  {student}: " + ", ".join(map(str, totals)))
 
 
 def main():
@@ -193,12 +231,16 @@ def main():
                         help=f"allow --count below {FULL_SIZE}, to try the benchmark out")
     parser.add_argument("--keep", type=Path, metavar="DIR",
                         help="build the scratch courses in DIR (new or empty) and keep them, with grade-class's logs")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="grade every way this many times, the order reversed every other round (default 2)")
     parser.add_argument("--without-unsandboxed", action="store_true",
                         help="leave out the unsandboxed grade-class run (the sandbox's price), e.g. for --count 400")
     args = parser.parse_args()
     ways = tuple(way for way in WAYS if not (args.without_unsandboxed and way == "workers-1-unsandboxed"))
     if args.count < 1:
         parser.error("--count must be at least 1")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     if args.count < FULL_SIZE and not args.allow_small:
         parser.error(f"--count below {FULL_SIZE} gives figures dominated by start-up; add --allow-small to try it out")
     if args.keep and args.keep.exists() and (not args.keep.is_dir() or any(args.keep.iterdir())):
@@ -212,11 +254,11 @@ def main():
     sys.stdout.flush()
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
-        run(args.keep.resolve(), batch, args.count, ways)
-        print(f"kept: {args.keep.resolve()}/{{{','.join(ways)}}} and grade-class's logs beside them")
+        run(args.keep.resolve(), batch, args.count, ways, args.rounds, keep=True)
+        print(f"kept: {args.keep.resolve()}/round-*/{{{','.join(ways)}}} and grade-class's logs beside them")
     else:
         with tempfile.TemporaryDirectory(prefix="gc_grade_class_bench_") as root:
-            run(Path(root), batch, args.count, ways)
+            run(Path(root), batch, args.count, ways, args.rounds)
 
 
 if __name__ == "__main__":
