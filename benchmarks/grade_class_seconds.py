@@ -17,14 +17,14 @@ cluster's) included. For each grade-class run it also prints where the time went
 submission: the kernel's start, the notebook's execution, the outside judge, the rest of
 nbgrader's autograde and feedback, the worker's own handling, the coordinator's recording,
 and scheduling and start-up (gc_grader/stopwatch.py, reports/<assignment>/seconds.json). The point is to see what the parallel command costs or saves
-against what an instructor would otherwise run, and that it grades alike: the last
-line compares every student's total score across all the gradebooks.
+against what an instructor would otherwise run, and that it grades alike: its "consistency"
+line compares every student's total score across all the gradebooks of every round.
 
-All four ways run --rounds times (default 2), each round in fresh courses, the order
+Every way runs --rounds times (default 2), each round in fresh courses, the order
 reversed every other round (stock first, then stock last), and the figures are the means,
 each round's shown beside them. This machine's speed drifts by a tenth or more over a
-run; reversing the order makes a steady drift weigh alike on every way instead of on
-whichever ran last.
+run; with an even number of rounds, reversing the order makes a steady drift weigh alike
+on every way instead of on whichever ran last.
 
 The corpus submissions that run into the per-cell timeout by design (endless_loop,
 sleeps) are left out: their time is the timeout's, and would swamp every figure.
@@ -150,8 +150,8 @@ def total_scores(course, students):
 
 def one_round(root, batch, secret, ways, order, seconds, splits):
     """Grade ``batch`` every way, in ``order``, each in a fresh scratch course under ``root``; add
-    each way's seconds and split to the lists in ``seconds`` and ``splits``. Returns the
-    students whose total score is not the same in every way's gradebook."""
+    each way's seconds and split to the lists in ``seconds`` and ``splits``. Returns
+    {student: [total score in each way's gradebook]}."""
     courses = build_courses(root, batch, secret, ways)
     for way in order:
         if way == "stock":
@@ -165,8 +165,7 @@ def one_round(root, batch, secret, ways, order, seconds, splits):
         splits[way].append(split(courses[way]))
     students = [submission.student for submission in batch]
     totals = {way: total_scores(course, students) for way, course in courses.items()}
-    return {student: [totals[way][student] for way in ways] for student in students
-            if len({None if totals[way][student] is None else round(totals[way][student], 6) for way in ways}) != 1}
+    return {student: [totals[way][student] for way in ways] for student in students}
 
 
 #: The printed name of each grade-class way.
@@ -176,14 +175,16 @@ LABELS = {"workers-1": "grade-class --workers 1", "workers-2": "grade-class --wo
 
 def run(root, batch, count, ways=WAYS, rounds=2, keep=False):
     """Every way ``rounds`` times, the order reversed every other round (stock first, then last):
-    the machine's speed may drift during a run of half an hour, and a steady drift then weighs
-    alike on every way's mean. Each round grades in fresh courses, so each is a first grading."""
+    the machine's speed may drift during a run of half an hour, and with an even number of
+    rounds a steady drift then weighs alike on every way's mean. Each round grades in fresh
+    courses, so each is a first grading; all rounds share the secret, so every student's
+    score must be the same in all of them."""
     secret = secrets.token_hex(16) + "\n"
-    seconds, splits, differ = defaultdict(list), defaultdict(list), {}
+    seconds, splits, scores = defaultdict(list), defaultdict(list), []
     for number in range(rounds):
         where = root / f"round-{number + 1}"
         order = ways if number % 2 == 0 else tuple(reversed(ways))
-        differ.update(one_round(where, batch, secret, ways, order, seconds, splits))
+        scores.append(one_round(where, batch, secret, ways, order, seconds, splits))
         if not keep:
             shutil.rmtree(where, ignore_errors=True)
     mean = {label: sum(values) / len(values) for label, values in seconds.items()}
@@ -217,10 +218,13 @@ def run(root, batch, count, ways=WAYS, rounds=2, keep=False):
         phases = {name: sum(one[name] for one in splits[way]) / len(splits[way]) for name in SPLIT}
         print(f"  {way}: " + ", ".join(f"{name} {value:.2f}" for name, value in phases.items()))
 
-    print(f"consistency: {count - len(differ)} of {count} students have the same total score in all {len(ways)} "
-          f"gradebooks of every round" + ("" if not differ else "; these differ (" + ", ".join(ways) + "):"))
-    for student, totals in differ.items():
-        print(f"  {student}: " + ", ".join(map(str, totals)))
+    differ = [student for student in scores[0]
+              if len({None if total is None else round(total, 6) for one in scores for total in one[student]}) != 1]
+    print(f"consistency: {count - len(differ)} of {count} students have the same total score in all "
+          f"{len(ways) * rounds} gradebooks ({len(ways)} ways, {rounds} rounds)"
+          + ("" if not differ else "; these differ (" + ", ".join(ways) + ", round after round):"))
+    for student in differ:
+        print(f"  {student}: " + "; ".join(", ".join(map(str, one[student])) for one in scores))
 
 
 def main():
@@ -232,7 +236,8 @@ def main():
     parser.add_argument("--keep", type=Path, metavar="DIR",
                         help="build the scratch courses in DIR (new or empty) and keep them, with grade-class's logs")
     parser.add_argument("--rounds", type=int, default=2,
-                        help="grade every way this many times, the order reversed every other round (default 2)")
+                        help="grade every way this many times, the order reversed every other round (default 2; "
+                             "an even number balances a drift of the machine's speed)")
     parser.add_argument("--without-unsandboxed", action="store_true",
                         help="leave out the unsandboxed grade-class run (the sandbox's price), e.g. for --count 400")
     args = parser.parse_args()

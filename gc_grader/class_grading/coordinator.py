@@ -9,6 +9,7 @@ import glob
 import math
 import sys
 from collections import defaultdict
+from contextlib import ExitStack
 
 from distributed import as_completed
 from tqdm import tqdm
@@ -78,10 +79,14 @@ class Coordinator:
         return graded
 
     def _run(self, students):
-        # The cluster starts here, so its start counts in "wall", and ends before export and report.
-        client, cluster = start_client(self.args.scheduler, self.args.workers)
-        self.client, self.running = client, as_completed()
-        try:
+        with ExitStack() as closing:      # on every way out: cancel, close the client, close the cluster
+            # The cluster starts here, so its start counts in "wall", and ends before export and report.
+            client, cluster = start_client(self.args.scheduler, self.args.workers)
+            if cluster is not None:
+                closing.callback(cluster.close)
+            closing.callback(client.close)
+            closing.callback(lambda: client.cancel([future for future, _ in self.in_flight.values()]))
+            self.client, self.running = client, as_completed()
             self.bundle_future = client.submit(same_bundle, self.bundle, pure=False)
             self.waiting = list(reversed(batches(students, self.args.batch, len(client.nthreads()))))
             self.hand_out()
@@ -105,11 +110,6 @@ class Coordinator:
                     self.waiting.extend([job.student] for job in retry)
                     bar.update(len(jobs) - len(retry))
                     self.hand_out()
-        finally:
-            client.cancel([future for future, _ in self.in_flight.values()])
-            client.close()
-            if cluster is not None:
-                cluster.close()
         return self.graded
 
     def hand_out(self):

@@ -15,8 +15,6 @@ student: that saves the ~3 s of start-up each command pays, and batches share
 nbgrader's set-up, which is why one worker keeps up with stock serial autograde.
 """
 
-import gc
-import importlib
 import os
 import re
 import sys
@@ -37,7 +35,7 @@ from gc_grader.pages.feedback_exporter import FeedbackHTMLExporter
 
 #: What a worker's first grading imports on its way besides this module's imports (IPython's
 #: lexers for the feedback's highlighted code, SQLite's dialect, the sandbox's kernel
-#: launcher); ``dask_setup`` imports them beforehand. Not the grading checks: they import the
+#: launcher); a local worker imports them as it starts (``cluster.dask_setup``). Not the grading checks: they import the
 #: course's helpers, which come with the first batch.
 FIRST_GRADING_IMPORTS = ("IPython.lib.lexers", "sqlalchemy.dialects.sqlite", "numpy.random",
                          "gc_grader.sandbox.provisioner", "gc_grader.sandbox.zygote")
@@ -45,25 +43,6 @@ FIRST_GRADING_IMPORTS = ("IPython.lib.lexers", "sqlalchemy.dialects.sqlite", "nu
 # nbgrader and the course's preprocessors read files relative to the working directory
 # (the course root), which is per process: one grading at a time per process.
 _ONE_AT_A_TIME = threading.Lock()
-
-
-def dask_setup(worker):
-    """Run by each local worker as it starts (``cluster.WORKER_PRELOAD``), before it takes work.
-
-    Importing this module imports nbgrader; this imports what the first grading would import
-    next: every worker is then ready to grade at the same moment, and its first batch goes
-    as fast as the others."""
-    for name in FIRST_GRADING_IMPORTS:
-        importlib.import_module(name)
-
-
-def dask_teardown(worker):
-    """Run by each local worker as it closes, just before its process ends.
-
-    The process then exits as Python does, and its garbage collector would walk every object
-    that nbgrader and Dask left (about 0.45 s; the cluster's close waits for it). Frozen, they
-    are left to the end of the process: nothing of the worker is used after this."""
-    gc.freeze()
 
 
 def grade_students(bundle, jobs):
@@ -183,7 +162,8 @@ def _one_engine_per_database():
     create, engines = nbgrader.api.create_engine, {}
 
     def shared_engine(url, **options):
-        key = (str(url), tuple(sorted(options.items())))
+        key = (url if isinstance(url, str) else url.render_as_string(hide_password=False),
+               tuple(sorted(options.items())))
         if key not in engines:
             engines[key] = create(url, **options)
         return engines[key]

@@ -57,14 +57,65 @@ def test_a_scheduler_out_of_reach_is_named():
         start_client("nonsense://nowhere", 1)
 
 
-def test_a_closing_worker_leaves_its_objects_to_the_end_of_its_process():
+#: In a process of its own: a local worker's teardown in a child process, then in the process itself.
+TEARDOWN_PROBE = """
+import gc, multiprocessing
+from gc_grader.class_grading import cluster, worker  # a local worker has both imported
+
+def worker_process(queue):
+    cluster.dask_teardown(None)
+    queue.put((gc.get_freeze_count(), len(gc.get_objects())))
+
+if __name__ == "__main__":
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=worker_process, args=(queue,))
+    child.start()
+    print(*queue.get(timeout=60))
+    child.join()
+    cluster.dask_teardown(None)
+    print(gc.get_freeze_count())
+"""
+
+
+def test_a_closing_local_worker_leaves_its_objects_to_the_end_of_its_process():
     """Its garbage collector would otherwise walk all of them as Python exits (about 0.45 s
-    that the cluster's close waits for, per worker)."""
+    that the cluster's close waits for, per worker). A process that goes on after its worker
+    closed (one that is not a worker process of its own) keeps collecting."""
     import subprocess
     import sys
 
-    probe = ("import gc; from gc_grader.class_grading import worker; before = gc.get_freeze_count(); "
-             "worker.dask_teardown(None); print(before, gc.get_freeze_count(), len(gc.get_objects()))")
-    before, frozen, left = map(int, subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                                                   check=True).stdout.split())
-    assert before == 0 and frozen > 50_000 and left < 1_000
+    lines = subprocess.run([sys.executable, "-c", TEARDOWN_PROBE], capture_output=True, text=True, check=True,
+                           timeout=120).stdout.split("\n")
+    frozen, left = map(int, lines[0].split())
+    assert frozen > 50_000 and left < 1_000
+    assert int(lines[1]) == 0
+
+
+def _our_processes():
+    """This process's descendants, but for multiprocessing's resource tracker (started once,
+    by the first local cluster, it stays until the end)."""
+    import psutil
+
+    return {child for child in psutil.Process().children(recursive=True)
+            if "resource_tracker" not in " ".join(child.cmdline())}
+
+
+def test_the_local_cluster_ends_with_the_grading_even_when_the_grading_fails():
+    """What stops the coordinator's loop (here: a course it cannot read, as a bug would) stops
+    the grading, not the cluster's close: no worker outlives the run."""
+    from argparse import Namespace
+
+    import psutil
+
+    from gc_grader.class_grading.coordinator import Coordinator
+    from gc_grader.class_grading.model import CourseBundle
+
+    before = _our_processes()
+    args = Namespace(scheduler=None, workers=1, batch=4, assignment="gradient_checking")
+    bundle = CourseBundle("gradient_checking", "course", b"", b"", {}, b"")
+    coordinator = Coordinator(args, None, None, bundle, {})
+    with pytest.raises(AttributeError):
+        coordinator.run(["ada"])
+    gone, alive = psutil.wait_procs(_our_processes() - before, timeout=10)
+    assert alive == []

@@ -2,6 +2,7 @@
 (gc_grader/class_grading/worker.py)."""
 
 import nbgrader.api
+import pytest
 import sqlalchemy
 from nbgrader.api import Gradebook
 
@@ -13,12 +14,14 @@ def test_while_a_batch_is_graded_nbgraders_gradebooks_share_one_engine_per_datab
     with _one_engine_per_database():
         with Gradebook(url, "course") as first:
             first.add_student("ada")
-            with Gradebook(url, "course") as second:       # open at once, as nbgrader's steps are
+            first.db.add(nbgrader.api.Student(id="grace"))
+            first.db.flush()                               # written, not yet committed, when ...
+            with Gradebook(url, "course") as second:       # ... another opens and closes the engine's pool
                 assert second.engine is first.engine
                 assert [student.id for student in second.students] == ["ada"]
+            first.db.commit()
         with Gradebook(url, "course") as third:            # a closed Gradebook left the engine usable
             assert third.engine is first.engine
-            third.add_student("grace")
             assert sorted(student.id for student in third.students) == ["ada", "grace"]
         with Gradebook(other, "course") as elsewhere:
             assert elsewhere.engine is not first.engine
@@ -29,14 +32,14 @@ def test_while_a_batch_is_graded_nbgraders_gradebooks_share_one_engine_per_datab
         assert sorted(student.id for student in after.students) == ["ada", "grace"]
 
 
-def test_the_shared_engines_go_when_the_batch_fails(tmp_path):
+def test_the_shared_engines_are_disposed_of_when_the_batch_fails(tmp_path):
     url = f"sqlite:///{tmp_path / 'gradebook.db'}"
-    try:
+    with pytest.raises(RuntimeError, match="the batch failed"):
         with _one_engine_per_database():
-            gradebook = Gradebook(url, "course")
-            gradebook.close()
+            gradebook = Gradebook(url, "course")       # left open, as a failing step would leave it
+            gradebook.db.remove()                     # its session ends; its connection goes back to the pool
+            pool = gradebook.engine.pool
+            assert pool.checkedin() == 1
             raise RuntimeError("the batch failed")
-    except RuntimeError:
-        pass
     assert nbgrader.api.create_engine is sqlalchemy.create_engine
-    assert gradebook.engine.pool.checkedout() == 0
+    assert pool.checkedin() == 0 and gradebook.engine.pool is not pool
