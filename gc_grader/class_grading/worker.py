@@ -35,8 +35,8 @@ from gc_grader.pages.feedback_exporter import FeedbackHTMLExporter
 
 #: What a worker's first grading imports on its way besides this module's imports (IPython's
 #: lexers for the feedback's highlighted code, SQLite's dialect, the sandbox's kernel
-#: launcher); a local worker imports them as it starts (``cluster.dask_setup``). Not the grading checks: they import the
-#: course's helpers, which come with the first batch.
+#: launcher); a local worker imports them as it starts (``cluster.dask_setup``). Not the
+#: grading checks: they import the course's helpers, which come with the first batch.
 FIRST_GRADING_IMPORTS = ("IPython.lib.lexers", "sqlalchemy.dialects.sqlite", "numpy.random",
                          "gc_grader.sandbox.provisioner", "gc_grader.sandbox.zygote")
 
