@@ -56,6 +56,9 @@ from gc_grader.assignment import SECRET_FILE  # noqa: E402
 
 FULL_SIZE = 100
 WAYS = ("stock", "workers-1", "workers-2", "workers-1-unsandboxed")
+#: Each grade-class way: its printed name, its workers and its extra options.
+GRADE_CLASS = {"workers-1": ("grade-class --workers 1", 1, ()), "workers-2": ("grade-class --workers 2", 2, ()),
+               "workers-1-unsandboxed": ("grade-class --workers 1 --no-sandbox", 1, ("--no-sandbox",))}
 
 
 def the_batch(count):
@@ -124,7 +127,7 @@ def split(course):
     import json
     data = json.loads((course / "reports" / ASSIGNMENT / "seconds.json").read_text())
     n, t = data["submissions"], data["seconds"]
-    workers = 2 if course.name == "workers-2" else 1
+    workers = GRADE_CLASS[course.name][1]
     phases = [t.get("kernel start", 0), t.get("notebook", 0) - t.get("kernel start", 0), t.get("judge", 0),
               t.get("autograde", 0) + t.get("feedback", 0) - t.get("notebook", 0) - t.get("judge", 0),
               t.get("worker", 0) - t.get("autograde", 0) - t.get("feedback", 0), t.get("recording", 0)]
@@ -159,18 +162,12 @@ def one_round(root, batch, secret, ways, order, seconds, splits):
             seconds["stock autograde"].append(autograde)
             seconds["stock autograde+feedback+export"].append(everything)
             continue
-        workers = 2 if way == "workers-2" else 1
-        options = ("--no-sandbox",) if way == "workers-1-unsandboxed" else ()
-        seconds[LABELS[way]].append(grade_class(courses[way], workers, root / f"{way}.log", *options))
+        label, workers, options = GRADE_CLASS[way]
+        seconds[label].append(grade_class(courses[way], workers, root / f"{way}.log", *options))
         splits[way].append(split(courses[way]))
     students = [submission.student for submission in batch]
     totals = {way: total_scores(course, students) for way, course in courses.items()}
     return {student: [totals[way][student] for way in ways] for student in students}
-
-
-#: The printed name of each grade-class way.
-LABELS = {"workers-1": "grade-class --workers 1", "workers-2": "grade-class --workers 2",
-          "workers-1-unsandboxed": "grade-class --workers 1 --no-sandbox"}
 
 
 def run(root, batch, count, ways=WAYS, rounds=2, keep=False):
