@@ -277,7 +277,11 @@ def test_the_whole_nbgrader_cycle_through_the_panels(tmp_path):
             assert code not in graded, f"the grading page shows {code!r}"
         assert fg.locator("#notebook-container math").count() > 0, "formulas are not typeset on the grading page"
         assert_figures_shown(fg, "the grading page")
-        # Formgrader saves a comment when the text box loses focus.
+        # Formgrader saves a comment when the text box loses focus, but only once its page has
+        # fetched the comments and bound a view to each box: the boxes are in the page's HTML
+        # before that, and a comment typed too early is silently never sent.
+        fg.wait_for_function("() => window.formgrader && formgrader.comments && formgrader.comments.loaded === true",
+                             timeout=60_000)
         comment = fg.locator("#gradient_check_n-comment")
         comment.fill(COMMENT)
         with page.expect_response(lambda r: "/api/comment" in r.url and r.request.method != "GET") as saved:
