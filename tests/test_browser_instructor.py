@@ -33,6 +33,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from contextlib import ExitStack
 
 import pytest
@@ -134,10 +135,18 @@ def expected_points(student):
     return recipe.expected_points() if recipe else dict(POINTS)
 
 
-def assert_figures_shown(frame, where):
-    """Every figure of the page is loaded (a broken image has no natural width)."""
-    sizes = frame.locator("img").evaluate_all("(images) => images.filter((i) => i.getAttribute('src'))"
-                                             ".map((i) => [i.naturalWidth, (i.getAttribute('alt') || '').slice(0, 40)])")
+def assert_figures_shown(frame, where, timeout_s=30):
+    """Every figure of the page is loaded (a broken image has no natural width), once the browser
+    has finished with each (a data: image is decoded after the page is parsed)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        images = frame.locator("img").evaluate_all(
+            "(images) => images.filter((i) => i.getAttribute('src'))"
+            ".map((i) => [i.complete, i.naturalWidth, (i.getAttribute('alt') || '').slice(0, 40)])")
+        if all(done for done, _, _ in images) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    sizes = [(width, alt) for _, width, alt in images]
     assert len(sizes) >= 3 and all(width > 0 for width, _ in sizes), f"broken figures in {where}: {sizes}"
 
 
@@ -268,7 +277,11 @@ def test_the_whole_nbgrader_cycle_through_the_panels(tmp_path):
         fg.locator("td a", has_text=re.compile(f"^{ASSIGNMENT}$")).click()
         fg.locator("td a", has_text=re.compile(f"^{NOTEBOOK_FILE[:-6]}$")).click()
         fg.locator("tbody tr", has=fg.locator("a", has_text="bob")).locator("a", has_text="Submission #").click()
-        fg.locator("#gradient_check_n-comment").wait_for(timeout=60_000)
+        # Formgrader binds its comment boxes once the page has loaded (figures too) and it has
+        # fetched the comments: the boxes are in the page's HTML before that, and a comment typed
+        # too early is silently never saved. Then the whole page is there to be read.
+        fg.wait_for_function("() => window.formgrader && formgrader.comments && formgrader.comments.loaded === true",
+                             timeout=60_000)
         graded = fg.locator("#notebook").first.inner_text()
         hint = sentence(BOB_HINT)
         assert hint in " ".join(graded.split()), "the public test's sentence is not on the grading page"
@@ -277,11 +290,6 @@ def test_the_whole_nbgrader_cycle_through_the_panels(tmp_path):
             assert code not in graded, f"the grading page shows {code!r}"
         assert fg.locator("#notebook-container math").count() > 0, "formulas are not typeset on the grading page"
         assert_figures_shown(fg, "the grading page")
-        # Formgrader saves a comment when the text box loses focus, but only once its page has
-        # fetched the comments and bound a view to each box: the boxes are in the page's HTML
-        # before that, and a comment typed too early is silently never sent.
-        fg.wait_for_function("() => window.formgrader && formgrader.comments && formgrader.comments.loaded === true",
-                             timeout=60_000)
         comment = fg.locator("#gradient_check_n-comment")
         comment.fill(COMMENT)
         with page.expect_response(lambda r: "/api/comment" in r.url and r.request.method != "GET") as saved:
@@ -316,6 +324,8 @@ def test_the_whole_nbgrader_cycle_through_the_panels(tmp_path):
             spage.locator(".jp-DirListing-item", has_text=NOTEBOOK_FILE.replace(".ipynb", ".html")).dblclick()
             viewer = spage.frame_locator(".jp-HTMLViewer iframe")
             viewer.locator("math").first.wait_for(timeout=30_000)
+            # The first formula shows while the rest of a long page may still be parsed.
+            spage.locator(".jp-HTMLViewer iframe").element_handle().content_frame().wait_for_load_state("load")
             shot(spage, f"{n}-{student}-feedback")
             text = " ".join(viewer.locator("body").inner_text().split())
             for number, (name, points) in enumerate(expected_points(student).items(), start=1):
