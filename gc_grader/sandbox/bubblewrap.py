@@ -48,6 +48,7 @@ from traitlets import Bool, Dict, Int, Unicode
 from traitlets.config import LoggingConfigurable
 
 from gc_grader.sandbox import seccomp
+from gc_grader.sandbox.bytecode import bytecode_for
 from gc_grader.sandbox.cgroups import Cgroup
 from gc_grader.sandbox.uids import UidSlot
 
@@ -203,7 +204,9 @@ class Sandbox(LoggingConfigurable):
 
         Returns (``Confined``, the process to watch: a ``subprocess.Popen`` or a
         ``zygote.ForkedProcess``, with ``stdin`` and ``stdout`` pipes if ``pipes``). Its
-        ``returncode`` is bubblewrap's report either way: the exit code, or 128 + a signal."""
+        ``returncode`` is bubblewrap's report either way: the exit code, or 128 + a signal.
+        The course's helpers among ``files`` come with their bytecode (``bytecode``)."""
+        data = {**bytecode_for(files, HOME), **(data or {})}
         if self.zygote:
             from gc_grader.sandbox.zygote import ZygoteFailed, fork_into, start_placeholder
 

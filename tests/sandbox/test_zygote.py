@@ -77,15 +77,16 @@ def test_a_forked_kernel_is_confined_exactly_as_one_started_from_scratch():
 SCRIPT = "/opt/gc-probe/probe.py"
 
 
-def run_script(zygote, source, tmp_path, stdin=b""):
+def run_script(zygote, source, tmp_path, stdin=b"", files=None):
     """``python SCRIPT an-argument``, SCRIPT holding ``source``, started by ``Sandbox.start_python``
-    with pipes as the judge starts its runner; (stdout, exit code, the process's type)."""
+    with pipes as the judge starts its runner, with ``files`` besides (inside name -> host path);
+    (stdout, exit code, the process's type)."""
     from gc_grader.sandbox import Sandbox
 
     host = tmp_path / f"probe-{zygote}.py"
     host.write_text(source)
-    confined, process = Sandbox(zygote=zygote).start_python([SCRIPT, "an-argument"], files={SCRIPT: str(host)},
-                                                            pipes=True)
+    confined, process = Sandbox(zygote=zygote).start_python([SCRIPT, "an-argument"],
+                                                            files={**(files or {}), SCRIPT: str(host)}, pipes=True)
     try:
         try:
             process.stdin.write(stdin)
