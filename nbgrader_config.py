@@ -14,7 +14,7 @@ import nbgrader
 from gc_grader.pages import TEMPLATES, EmbedFigures, ExerciseTitles, HideGraderPaths, HideHiddenTests, TypesetMath
 from gc_grader.plugins import (AssignmentFilesOnly, ClearOldHiddenTests, FastCheckCellMetadata, InertOutputs,
                                JudgeOutsideKernel, RepairCells, ResilientExecute, StartJudging,
-                               WarningsAreNotFailures)
+                               ValidateNotebook, WarningsAreNotFailures)
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
@@ -54,6 +54,7 @@ c.Execute.timeout = 30
 #    the kernel runs the public tests only (the hidden checks run outside it, see 2.);
 c.Autograde.sanitize_preprocessors = [
     AssignmentFilesOnly,
+    ValidateNotebook,  # see 4.
     RepairCells,
     ClearOutput,
     DeduplicateIds,
@@ -70,12 +71,14 @@ c.OverwriteCells.add_missing_cells = True
 c.Autograde.autograde_preprocessors = [
     StartJudging,  # the judge's process starts on the answers' sources, and runs while the notebook does
     ResilientExecute,
+    ValidateNotebook,  # see 4.
     JudgeOutsideKernel,
     InertOutputs,  # student output is shown, never run, in formgrader and feedback
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,
     WarningsAreNotFailures,
+    ValidateNotebook,  # see 4.
     SaveAutoGrades,
     AssignLatePenalties,
     FastCheckCellMetadata,
@@ -92,11 +95,15 @@ c.GenerateFeedback.HTMLExporter.preprocessors = []
 # between commands, and parses a rendered page again only where that could add an image's alt text
 # (gc_grader/pages/feedback_exporter.py; grade-class's workers use it too).
 c.GenerateFeedback.exporter_class = "gc_grader.pages.feedback_exporter.FeedbackHTMLExporter"
-# nbconvert validates the whole notebook against nbformat's schema after every preprocessor. For
-# the feedback, whose notebook autograde has validated already and whose steps write no grade,
-# once after the last one is enough: a page a step broke is refused all the same. (Not for
-# autograde: its first validation refuses an invalid submission before anything is recorded.)
+# 4. nbconvert validates the whole notebook against nbformat's schema after every preprocessor
+#    (nineteen times per graded notebook). Once after the last one is enough for the feedback,
+#    whose notebook autograde validated and whose steps write no grade, and for autograde's two
+#    passes with ValidateNotebook (gc_grader/plugins/validate_notebook.py) at the three moments
+#    that matter, where nbconvert's check refused a notebook: after AssignmentFilesOnly (an
+#    invalid submission), after execution (a notebook the kernel made invalid), and before any
+#    grade is recorded.
 c.FeedbackHTMLExporter.optimistic_validation = True
+c.Autograde.NotebookExporter.optimistic_validation = True
 
 # The HTML pages (the feedback, formgrader's manual grading) read offline: the instructor's
 # formulas are typeset as MathML when the notebook is exported, and no page loads MathJax from a

@@ -10,6 +10,8 @@ gc_grader.pages'); ``nbgrader_config.py`` puts each in its place.
   again, outside the kernel, while the notebook runs.
 - ``WarningsAreNotFailures`` (before grades are saved): a warning does not fail a test.
 - ``InertOutputs`` (after judging, and in feedback): student output is shown, never run.
+- ``ValidateNotebook`` (after AssignmentFilesOnly, after execution, before grades are saved):
+  the notebook checked against nbformat's schema where it matters, not after every step.
 - ``FastCheckCellMetadata`` (last of sanitize and of autograde): nbgrader's CheckCellMetadata, its
   JSON schema checked once per process instead of once per cell.
 """
@@ -21,7 +23,9 @@ from gc_grader.plugins.inert_outputs import InertOutputs
 from gc_grader.plugins.judge_outside_kernel import JudgeOutsideKernel, StartJudging
 from gc_grader.plugins.repair_cells import RepairCells
 from gc_grader.plugins.resilient_execute import ResilientExecute
+from gc_grader.plugins.validate_notebook import ValidateNotebook
 from gc_grader.plugins.warnings_are_not_failures import WarningsAreNotFailures
 
 __all__ = ["AssignmentFilesOnly", "ClearOldHiddenTests", "FastCheckCellMetadata", "InertOutputs",
-           "JudgeOutsideKernel", "RepairCells", "ResilientExecute", "StartJudging", "WarningsAreNotFailures"]
+           "JudgeOutsideKernel", "RepairCells", "ResilientExecute", "StartJudging", "ValidateNotebook",
+           "WarningsAreNotFailures"]
