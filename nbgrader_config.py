@@ -41,7 +41,7 @@ c.Execute.kernel_name = "gc-sandbox"
 # so an endless loop costs its own exercise only.
 c.Execute.timeout = 30
 
-# Grading runs nbgrader's own preprocessors, with three changes (see gc_grader/plugins), and
+# Grading runs nbgrader's own preprocessors, with four changes (see gc_grader/plugins), and
 # nbgrader's CheckCellMetadata (last of both lists) as FastCheckCellMetadata: the same checks,
 # messages and logs, the JSON schema checked once per process instead of once per cell:
 # 1. first, AssignmentFilesOnly removes from the autograded folder every file that is not
@@ -96,7 +96,7 @@ c.GenerateFeedback.HTMLExporter.preprocessors = []
 # (gc_grader/pages/feedback_exporter.py; grade-class's workers use it too).
 c.GenerateFeedback.exporter_class = "gc_grader.pages.feedback_exporter.FeedbackHTMLExporter"
 # 4. nbconvert validates the whole notebook against nbformat's schema after every preprocessor
-#    (nineteen times per graded notebook). Once after the last one is enough for the feedback,
+#    (each of the steps above, for every student). Once after the last one is enough for the feedback,
 #    whose notebook autograde validated and whose steps write no grade, and for autograde's two
 #    passes with ValidateNotebook (gc_grader/plugins/validate_notebook.py) at the three moments
 #    that matter, where nbconvert's check refused a notebook: after AssignmentFilesOnly (an

@@ -11,7 +11,8 @@ each graded notebook (``provisioner``) and the judge's answer processes
   the host: not the course directory, the gradebook, the secret, other submissions,
   the grader's home or ``/tmp``;
 - a fresh writable home (``/home/student``, a size-limited tmpfs) holding read-only
-  copies of the files it is given (the notebook, the released helpers), and a
+  copies of the files it is given (the notebook, the released helpers, and for a Python
+  process the helpers' bytecode in ``__pycache__``, see ``bytecode``), and a
   size-limited tmpfs ``/tmp``. Both vanish with the sandbox, so nothing it writes
   lands on the host's disk;
 - an empty environment but for a few variables set here (the grader's own, which may

@@ -10,6 +10,8 @@ import copy
 
 import nbformat
 import pytest
+from nbgrader.converters import Autograde, GenerateAssignment, GenerateFeedback
+from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import SaveAutoGrades
 from traitlets.config.loader import PyFileConfigLoader
 
@@ -40,7 +42,18 @@ def test_it_stands_where_nbconvert_refused_a_notebook_first():
     after = autograde.index(ResilientExecute)
     assert autograde[after + 1] is ValidateNotebook
     assert autograde[autograde.index(SaveAutoGrades) - 1] is ValidateNotebook
-    assert config.Autograde.NotebookExporter.optimistic_validation is True
+
+
+def test_only_autograde_validates_once_per_pass():
+    """The exporter each nbgrader command makes (as its ``start`` does) from the course's configuration:
+    autograde's checks once per pass; generate_assignment still after every step (its steps write
+    the instructor's cells into the gradebook); the feedback once (nbgrader_config.py)."""
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
+    coursedir = CourseDirectory(config=config, root=str(ROOT))
+    for command, optimistic in ((Autograde, True), (GenerateAssignment, False), (GenerateFeedback, True)):
+        converter = command(coursedir=coursedir, config=config)
+        exporter = converter.exporter_class(parent=converter, config=converter.config)
+        assert exporter.optimistic_validation is optimistic, command.__name__
 
 
 @pytest.mark.slow
@@ -54,3 +67,4 @@ def test_an_invalid_submission_is_refused_by_it_and_the_class_graded(course):
     assert not (course / "autograded" / "broken" / ASSIGNMENT / NOTEBOOK_FILE).exists()
     assert points_by_exercise(course, "broken") == dict.fromkeys(POINTS, 0.0)
     assert points_by_exercise(course, "honest") == POINTS
+
