@@ -2,8 +2,9 @@
 
 Why: nbconvert checks the whole notebook against nbformat's schema after *every* preprocessor,
 nineteen times per graded notebook with today's lists (about 0.019 CPU-s per student; five
-checks now take 0.007), for an answer that matters at a few moments only. Its own setting ``optimistic_validation`` (nbgrader_config.py)
-keeps the check after the last preprocessor of each pass; this step puts one back at each
+checks now take 0.007), for an answer that matters at a few moments only. Its own setting
+``optimistic_validation`` (nbgrader_config.py) keeps the check after the last preprocessor
+of each pass; this step puts one back at each
 moment where nothing may pass unchecked, where nbconvert's own check refused the notebook:
 
 - right after AssignmentFilesOnly, the first sanitize step: a submission that is not a valid
