@@ -8,12 +8,12 @@ from pathlib import Path
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (AssignLatePenalties, ClearOutput, DeduplicateIds, GetGrades, IgnorePattern,
-                                    LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
+                                    LimitOutput, OverwriteKernelspec, SaveAutoGrades)
 
 import nbgrader
 from gc_grader.pages import TEMPLATES, EmbedFigures, ExerciseTitles, HideGraderPaths, HideHiddenTests, TypesetMath
-from gc_grader.plugins import (AssignmentFilesOnly, ClearOldHiddenTests, FastCheckCellMetadata, InertOutputs,
-                               JudgeOutsideKernel, RepairCells, ResilientExecute, StartJudging,
+from gc_grader.plugins import (AssignmentFilesOnly, CachedOverwriteCells, ClearOldHiddenTests, FastCheckCellMetadata,
+                               InertOutputs, JudgeOutsideKernel, RepairCells, ResilientExecute, StartJudging,
                                ValidateNotebook, WarningsAreNotFailures)
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
@@ -43,7 +43,9 @@ c.Execute.timeout = 30
 
 # Grading runs nbgrader's own preprocessors, with four changes (see gc_grader/plugins), and
 # nbgrader's CheckCellMetadata (last of both lists) as FastCheckCellMetadata: the same checks,
-# messages and logs, the JSON schema checked once per process instead of once per cell:
+# messages and logs, the JSON schema checked once per process instead of once per cell; and
+# nbgrader's OverwriteCells as CachedOverwriteCells: the same code, the instructor's cells read
+# from the gradebook once per command instead of about 30 times per student:
 # 1. first, AssignmentFilesOnly removes from the autograded folder every file that is not
 #    the notebook or the assignment's (nbgrader copies a submitted link's target with your
 #    rights: the secret, the gradebook, another student's work); then, before its checks,
@@ -59,7 +61,7 @@ c.Autograde.sanitize_preprocessors = [
     ClearOutput,
     DeduplicateIds,
     OverwriteKernelspec,
-    OverwriteCells,
+    CachedOverwriteCells,
     ClearOldHiddenTests,
     FastCheckCellMetadata,
 ]

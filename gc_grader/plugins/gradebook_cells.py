@@ -1,11 +1,12 @@
 """The instructor's cells of a notebook as the gradebook holds them, read once per nbgrader command.
 
-Why: RepairCells (sanitize) and InertOutputs (after judging, and again in feedback) read them for
-every student, each through a Gradebook of its own: about 2 ms of CPU to open one (create_engine,
-reflecting the tables, ``create_all``) and 3 to 4 ms to read the cells, some 16 ms per student for
-the three readings. Within one command they are the same for every student: nbgrader's autograde
-and generate_feedback never write a source cell (only generate_assignment and generate_solution
-do, in commands of their own).
+Why: RepairCells and OverwriteCells (sanitize) and InertOutputs (after judging, and again in
+feedback) read them for every student, each through a Gradebook of its own: about 2 ms of CPU
+to open one (create_engine, reflecting the tables, ``create_all``) and 3 to 4 ms to read the
+cells, some 16 ms per student for those three readings; OverwriteCells (``overwrite_cells``)
+made about 30 single-cell queries more. Within one command they are the same for every
+student: nbgrader's autograde and generate_feedback never write a source cell (only
+generate_assignment and generate_solution do, in commands of their own).
 
 So the first student's reading serves the others, kept by the plugin's parent: the exporter of
 the command. nbgrader makes one exporter per command (``BaseConverter.start``) and registers each
@@ -38,6 +39,10 @@ class GradebookCells:
     solution_cells: frozenset
     #: grade cell name -> its points
     max_scores: types.MappingProxyType
+    #: source cell name -> its checksum
+    checksums: types.MappingProxyType
+    #: task cell name -> its points
+    task_scores: types.MappingProxyType
 
 
 def gradebook_cells(plugin, info):
@@ -59,4 +64,6 @@ def _read(db_url, assignment, notebook):
         return GradebookCells(
             source_cells=tuple((cell.name, cell.cell_type, cell.source, cell.locked) for cell in source.source_cells),
             solution_cells=frozenset(cell.name for cell in source.solution_cells),
-            max_scores=types.MappingProxyType({cell.name: cell.max_score for cell in source.grade_cells}))
+            max_scores=types.MappingProxyType({cell.name: cell.max_score for cell in source.grade_cells}),
+            checksums=types.MappingProxyType({cell.name: cell.checksum for cell in source.source_cells}),
+            task_scores=types.MappingProxyType({cell.name: cell.max_score for cell in source.task_cells}))
