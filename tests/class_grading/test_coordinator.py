@@ -50,6 +50,57 @@ def test_the_local_workers_start_with_the_grading_code_imported_and_without_dask
     assert dask.config.get("distributed.worker.preload") == []
 
 
+def _cores_of_each_thread():
+    """{thread id: the cores it may run on} of the calling process (a worker's, here)."""
+    import os
+    return {int(tid): sorted(os.sched_getaffinity(int(tid))) for tid in os.listdir("/proc/self/task")}
+
+
+def test_as_many_local_workers_as_cores_keep_a_core_each_with_every_thread_and_child():
+    """Each worker, each of its threads, and a process it starts (as it starts the sandbox's
+    zygote, whose forks are the kernels and judges) stay on one core, a different one per worker."""
+    import os
+
+    from gc_grader.class_grading.cluster import cores_to_pin, start_client
+
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        pytest.fail("this test needs a machine of two cores or more")
+    assert cores_to_pin(len(cores)) == cores and cores_to_pin(len(cores) + 1) == cores
+    client, cluster = start_client(None, len(cores))
+    try:
+        threads = client.run(_cores_of_each_thread)
+        started = client.run(lambda: __import__("subprocess").run(
+            ["python3", "-c", "import os; print(sorted(os.sched_getaffinity(0)))"],
+            capture_output=True, text=True, check=True).stdout.strip())
+    finally:
+        client.close()
+        cluster.close()
+    pinned = [{core for each in seen.values() for core in each} for seen in threads.values()]
+    assert all(len(each) == 1 for each in pinned) and sorted(min(each) for each in pinned) == cores
+    assert all(len(seen) > 1 for seen in threads.values())      # the event loop's and others, not just one
+    assert sorted(started.values()) == [str([core]) for core in cores]
+    assert sorted(os.sched_getaffinity(0)) == cores               # the command itself is left free
+
+
+def test_fewer_local_workers_than_cores_are_left_free_to_move():
+    """With a core to spare, the judge beside the notebook and the coordinator use it: one
+    worker kept on one core graded about 8 % slower."""
+    import os
+
+    from gc_grader.class_grading.cluster import cores_to_pin, start_client
+
+    cores = sorted(os.sched_getaffinity(0))
+    assert cores_to_pin(len(cores) - 1) is None and cores_to_pin(1) is None
+    client, cluster = start_client(None, 1)
+    try:
+        threads = client.run(_cores_of_each_thread)
+    finally:
+        client.close()
+        cluster.close()
+    assert [set(map(tuple, seen.values())) for seen in threads.values()] == [{tuple(cores)}]
+
+
 def test_a_scheduler_out_of_reach_is_named():
     from gc_grader.class_grading.cluster import start_client
 
