@@ -66,7 +66,7 @@ c.Autograde.sanitize_preprocessors = [
     FastCheckCellMetadata,
 ]
 # what RepairCells leaves missing, nbgrader restores (nothing, in practice).
-c.OverwriteCells.add_missing_cells = True
+c.OverwriteCells.add_missing_cells = True  # settings of OverwriteCells apply to CachedOverwriteCells too
 # 2. execution survives a kernel killed by student code; every answer is judged a
 #    second time outside the kernel, on inputs drawn per student from a secret seed
 #    (.gc_grader_secret); and a warning on stderr no longer fails a test that passed;

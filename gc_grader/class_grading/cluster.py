@@ -64,15 +64,17 @@ def cores_to_pin(workers):
     2-core virtual machine of the benchmark a pipe's ping-pong between two processes took
     170 to 200 us per round trip across the cores and 10 us on one (``taskset``). With one
     worker per core, each keeps its kernels and judges on its own core, and every wake-up is
-    local: two workers graded 40 submissions in 33.3 s instead of 35.9 s (five alternating runs,
-    /proc/stat's CPU time 8 % lower). With fewer workers than cores there is a core left that
-    the judge, running beside the notebook, and the coordinator can use: one worker kept on one
-    core graded about 8 % slower, so then nothing is pinned."""
+    local: two workers graded 40 submissions in 33.3 s instead of 35.9 s (five alternating
+    runs; CPU time 8 % lower). With fewer workers than cores there is a core left that the
+    judge, running beside the notebook, and the coordinator can use: one worker kept on one
+    core graded about 8 % slower, so then nothing is pinned. Nor when the workers do not
+    divide evenly among the cores (three on two): a core with two would keep them there
+    while the other has one."""
     try:
         cores = sorted(os.sched_getaffinity(0))
     except (AttributeError, OSError):      # not Linux: the system places them
         return None
-    return cores if workers >= len(cores) > 1 else None
+    return cores if len(cores) > 1 and workers % len(cores) == 0 else None
 
 
 def pin_to_core(worker):
@@ -83,11 +85,17 @@ def pin_to_core(worker):
     if not cores or not str(worker.name).isdigit():
         return
     core = {cores[int(worker.name) % len(cores)]}
-    try:
-        for thread in os.listdir("/proc/self/task"):   # affinity is per thread; new ones inherit it
-            os.sched_setaffinity(int(thread), core)
-    except OSError:
-        pass
+    pinned = set()
+    while True:            # affinity is per thread; a thread started meanwhile may have missed it
+        threads = set(os.listdir("/proc/self/task")) - pinned
+        if not threads:
+            return
+        for thread in threads:
+            try:
+                os.sched_setaffinity(int(thread), core)
+            except OSError:     # ended meanwhile, or refused: the others are still pinned
+                pass
+        pinned |= threads
 
 
 def dask_setup(worker):

@@ -22,8 +22,8 @@ from gc_grader.plugins.assignment_files_only import AssignmentFilesOnly
 from gc_grader.plugins.clear_old_hidden_tests import ClearOldHiddenTests
 from gc_grader.plugins.fast_check_cell_metadata import FastCheckCellMetadata
 from gc_grader.plugins.inert_outputs import InertOutputs
-from gc_grader.plugins.overwrite_cells import CachedOverwriteCells
 from gc_grader.plugins.judge_outside_kernel import JudgeOutsideKernel, StartJudging
+from gc_grader.plugins.overwrite_cells import CachedOverwriteCells
 from gc_grader.plugins.repair_cells import RepairCells
 from gc_grader.plugins.resilient_execute import ResilientExecute
 from gc_grader.plugins.validate_notebook import ValidateNotebook
