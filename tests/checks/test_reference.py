@@ -54,17 +54,26 @@ def test_simulated_mistakes_give_specs_figures_and_the_public_table():
     assert mistakes.gradient_check_1d(*linear, 2, 4, 1e-7, "divides_by_epsilon") == pytest.approx(1 / 3, rel=1e-8)
 
 
+#: How close a recomputed row of the table must be. The public tests match a row within
+#: MISTAKE_RTOL (1e-5); the rows must be the same numbers, not rounding apart from them, but
+#: numpy's exp and log round differently on different processors (their SIMD paths), and a
+#: result that cancels out, like "no_denominator" on the "nearly right" gradients, shows it:
+#: 9.3e-9 apart on an AMD EPYC machine, from the table written elsewhere.
+TABLE_RTOL = 1e-7
+
+
 def test_the_public_table_of_known_mistakes_is_what_they_return_on_every_public_case():
+    assert TABLE_RTOL <= public_tests.MISTAKE_RTOL / 100
     for name, values in public_tests.KNOWN_WRONG["gradient_check"].items():
         for (model, x, theta, epsilon, _), value in zip(public_tests.GRADIENT_CHECK_CASES, values, strict=True):
             _, forward, backward = public_tests._MODELS[model]
             got = mistakes.gradient_check_1d(forward, backward, x, theta, epsilon, name)
-            assert got == pytest.approx(value, rel=1e-9, abs=0), (name, model)
+            assert got == pytest.approx(value, rel=TABLE_RTOL, abs=0), (name, model)
     for name, values in public_tests.KNOWN_WRONG["gradient_check_n"].items():
         for (net, label, epsilon, _), value in zip(public_tests.GRADIENT_CHECK_N_CASES, values, strict=True):
             X, Y, parameters, gradients = public_tests._gradient_check_n_inputs(net, label)
             got = mistakes.gradient_check_nd(grader_forward_n, parameters, gradients, X, Y, epsilon, name)
-            assert got == pytest.approx(value, rel=1e-9, abs=0), (name, net, label)
+            assert got == pytest.approx(value, rel=TABLE_RTOL, abs=0), (name, net, label)
 
 
 def test_every_hint_is_used_by_the_public_tests_or_grading():
