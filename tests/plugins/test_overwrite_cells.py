@@ -180,7 +180,7 @@ def test_tampering_is_undone_as_nbgrader_undoes_it(kind, course, monkeypatch, ca
 
 def test_a_notebook_the_gradebook_does_not_know_goes_nbgrader_s_own_way(course, monkeypatch, caplog):
     monkeypatch.chdir(course)
-    info = {**resources(course, "Missing")}
+    info = resources(course, "Missing")
     nb = read_notebook(RELEASE_NB)
     for plugin_class in (OverwriteCells, CachedOverwriteCells):
         with pytest.raises(MissingEntry, match="No such notebook"):     # nbgrader's find_notebook fails
