@@ -43,3 +43,23 @@ def test_the_shared_engines_are_disposed_of_when_the_batch_fails(tmp_path):
             raise RuntimeError("the batch failed")
     assert nbgrader.api.create_engine is sqlalchemy.create_engine
     assert pool.checkedin() == 0 and gradebook.engine.pool is not pool
+
+
+def test_within_a_batch_only_the_first_gradebook_opened_checks_the_schema(tmp_path):
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    statements = []
+    with _one_engine_per_database():
+        with Gradebook(url, "course") as first:               # a new database: nbgrader's set-up, in full
+            assert "alembic_version" in sqlalchemy.inspect(first.engine).get_table_names()
+            first.add_student("ada")
+            sqlalchemy.event.listen(first.engine, "before_cursor_execute",
+                                    lambda conn, cursor, statement, *rest: statements.append(statement))
+        for _ in range(3):
+            with Gradebook(url, "course") as later:
+                assert [student.id for student in later.students] == ["ada"]
+    schema_checks = [s for s in statements if "PRAGMA" in s or "sqlite_master" in s or "CREATE" in s]
+    assert schema_checks == [] and statements       # the later opens asked only for the course and the students
+    assert nbgrader.api.inspect is sqlalchemy.inspect
+    assert "create_all" not in vars(nbgrader.api.Base.metadata)
+    with Gradebook(f"sqlite:///{tmp_path / 'new.db'}", "course") as elsewhere:   # after the batch: nbgrader's own
+        assert "alembic_version" in sqlalchemy.inspect(elsewhere.engine).get_table_names()
