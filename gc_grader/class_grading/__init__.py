@@ -11,13 +11,3 @@
 - ``fingerprint``: what decides a grade, so that a change regrades everyone.
 - ``report``: the summary, the reasons points were lost, the histogram.
 """
-
-import sys
-
-# nbgrader imports nbformat, which imports jsonschema, which imports rfc3987-syntax where it is
-# installed (jupyter-events, for JupyterLab, asks for it) to check the "iri" string format, and
-# that builds a grammar: about a second of CPU in every process, the command's and each worker's.
-# No schema that grading validates (nbformat's, nbgrader's) uses that format, so grade-class's
-# processes do without it: jsonschema skips the format when the import fails. A process that
-# imported jsonschema already is unchanged.
-sys.modules.setdefault("rfc3987_syntax", None)
