@@ -65,8 +65,8 @@ def parse_args(argv):
                        help="grade on an existing Dask cluster, e.g. tcp://10.0.0.5:8786; its workers need "
                             "this course's Python environment, with one thread each (dask worker --nthreads 1)")
     parser.add_argument("--db", metavar="URL", help="gradebook database URL (default: the course's db_url)")
-    parser.add_argument("--batch", type=int, default=8,
-                        help="students per nbgrader run on a worker (default 8): larger saves start-up "
+    parser.add_argument("--batch", type=int, default=16,
+                        help="students per nbgrader run on a worker (default 16): larger saves start-up "
                              "time, smaller gives a finer progress bar and less to redo if a worker dies")
     parser.add_argument("--force", action="store_true",
                         help="grade every submission again, even those already graded")
