@@ -394,10 +394,15 @@ def network_line(backprop=reference_backprop, kink=False, block=None, seed=0):
     def cost(theta, dtype):
         return network_cost(vector_to_dictionary(theta), X, Y)[0]
 
+    slopes = {}
+
     def slope(precision):
-        real = _real(precision)
-        claimed = _claimed_gradient(backprop, point, X, Y, precision).astype(real)
-        return real(claimed @ direction.astype(real))
+        # Once per precision: a sweep asks for it at every epsilon, and the answer is the same.
+        if precision not in slopes:
+            real = _real(precision)
+            claimed = _claimed_gradient(backprop, point, X, Y, precision).astype(real)
+            slopes[precision] = real(claimed @ direction.astype(real))
+        return slopes[precision]
 
     return Line(_network_label(block, kink), point, direction, cost, slope, smooth=not kink)
 
