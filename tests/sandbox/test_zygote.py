@@ -357,21 +357,24 @@ def test_the_grading_kernels_start_line_leaves_a_student_the_kernel_ipykernel_st
 
 
 def _history_cells(kernel_name):
-    """Outputs of cells that read the session's history, and whether its database is kept."""
+    """Outputs of cells that read the session's history in every way IPython offers, and where
+    the history is kept."""
     nb = new_notebook(cells=[new_code_cell("a = 1"), new_code_cell("print(In[1], '|', _i, '|', len(In), _ih[1])"),
-                             new_code_cell("%history -n"),
+                             new_code_cell("%history -n"), new_code_cell("%history -l 2"),
+                             new_code_cell("%history -g a ="), new_code_cell("print(2)"), new_code_cell("%rerun"),
                              new_code_cell("manager = get_ipython().history_manager\n"
-                                           "print(manager.enabled, type(manager.db).__name__)")])
+                                           "print(manager.hist_file == ':memory:', manager.using_thread)")])
     NotebookClient(nb, kernel_name=kernel_name, timeout=30, resources={"metadata": {"path": str(RELEASED)}}).execute()
     return [[output.get("text") for output in cell.outputs] for cell in nb.cells]
 
 
-def test_the_grading_kernel_keeps_no_history_database_and_the_same_history(monkeypatch, tmp_path):
-    """provisioner.NO_HISTORY_DATABASE: the sandboxed kernel writes no SQLite history (nothing reads
-    it once its sandbox is gone), and a student's cells still see the session's history as in
-    ipykernel's own python3 kernel."""
+def test_the_grading_kernel_keeps_its_history_in_memory_and_answers_as_python3(monkeypatch, tmp_path):
+    """provisioner.IN_MEMORY_HISTORY: the sandboxed kernel keeps its history in memory, as nbclient has
+    ipykernel's python3 kernel keep it (no SQLite file, no thread woken after each cell), and a
+    student's cells see the session's history as there, through every magic."""
     monkeypatch.setenv("IPYTHONDIR", str(tmp_path))
     sandboxed, stock = _history_cells("gc-sandbox"), _history_cells("python3")
-    assert sandboxed[:3] == stock[:3]
+    assert sandboxed == stock
     assert stock[1] == ["a = 1 | a = 1 | 3 a = 1\n"] and "1: a = 1" in stock[2][0]
-    assert sandboxed[3] == ["False DummyDB\n"] and stock[3] == ["True Connection\n"]
+    assert "%history -n" in stock[3][0] and "a = 1" in stock[4][0] and stock[6][-1].endswith("2\n")
+    assert stock[-1] == ["True False\n"]
