@@ -166,7 +166,9 @@ def _one_engine_per_database():
     in all). Nothing in a batch drops a table, so on a shared engine only the first open
     checks; the later ones are told the tables it found (``_TablesSeen``) and skip
     ``create_all``. The first open still creates what is missing, as nbgrader's does."""
-    create, inspect, create_all = nbgrader.api.create_engine, nbgrader.api.inspect, nbgrader.api.Base.metadata.create_all
+    metadata = nbgrader.api.Base.metadata
+    create, inspect, create_all = nbgrader.api.create_engine, nbgrader.api.inspect, metadata.create_all
+    patched_before = vars(metadata).get("create_all")        # only if something set it already
     engines, tables = {}, {}
 
     def shared_engine(url, **options):
@@ -181,20 +183,23 @@ def _one_engine_per_database():
             return _TablesSeen(tables[subject])
         return inspect(subject, *args, **kw)
 
-    def create_all_once(bind=None, **kw):
+    def create_all_once(bind=None, *args, **kw):
         if bind in tables:
             return
-        create_all(bind=bind, **kw)
+        create_all(bind, *args, **kw)
         if bind in engines.values():
             tables[bind] = inspect(bind).get_table_names()
 
     nbgrader.api.create_engine, nbgrader.api.inspect = shared_engine, inspect_once
-    nbgrader.api.Base.metadata.create_all = create_all_once
+    metadata.create_all = create_all_once
     try:
         yield
     finally:
         nbgrader.api.create_engine, nbgrader.api.inspect = create, inspect
-        del nbgrader.api.Base.metadata.create_all        # the method of its class again
+        if patched_before is None:
+            vars(metadata).pop("create_all", None)       # the method of its class again
+        else:
+            metadata.create_all = patched_before
         for engine in engines.values():
             engine.dispose()
 

@@ -11,7 +11,7 @@ points missing, a markdown cell graded but not a solution or the reverse, a task
 markdown, duplicate ids), its warnings, and the exceptions their callers catch.
 
 What is reproduced here, from nbgrader 0.9.6 (pinned in requirements.txt and constraints.txt) and
-jsonschema 4.26.0 (constraints.txt); re-check these against theirs whenever either is upgraded
+jsonschema 4.24.1 (constraints.txt); re-check these against theirs whenever either is upgraded
 (tests/plugins/test_fast_check_cell_metadata.py fails when their source changes):
 
 - ``BaseMetadataValidator.validate_cell`` (nbgrader/nbgraderformat/common.py): the schema-version

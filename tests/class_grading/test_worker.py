@@ -42,6 +42,7 @@ def test_the_shared_engines_are_disposed_of_when_the_batch_fails(tmp_path):
             assert pool.checkedin() == 1
             raise RuntimeError("the batch failed")
     assert nbgrader.api.create_engine is sqlalchemy.create_engine
+    assert nbgrader.api.inspect is sqlalchemy.inspect and "create_all" not in vars(nbgrader.api.Base.metadata)
     assert pool.checkedin() == 0 and gradebook.engine.pool is not pool
 
 

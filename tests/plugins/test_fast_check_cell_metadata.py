@@ -193,7 +193,7 @@ def test_the_schema_is_checked_once_per_process_not_per_cell(monkeypatch):
 
 
 #: The nbgrader and jsonschema code FastCheckCellMetadata reproduces, as pinned (nbgrader 0.9.6,
-#: jsonschema 4.26.0). A change there fails this test: re-read the new code, bring
+#: jsonschema 4.24.1). A change there fails this test: re-read the new code, bring
 #: gc_grader/plugins/fast_check_cell_metadata.py in line with it, then update the digest.
 REPRODUCED = {
     "nbgrader.nbgraderformat.common.BaseMetadataValidator.validate_cell":
