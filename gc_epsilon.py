@@ -394,15 +394,17 @@ def network_line(backprop=reference_backprop, kink=False, block=None, seed=0):
     def cost(theta, dtype):
         return network_cost(vector_to_dictionary(theta), X, Y)[0]
 
+    def along(gradient, real):
+        return real(gradient.astype(real) @ direction.astype(real))
+
     # Backprop's slope once per precision (float64's from the gradient just computed): a sweep
     # asks for it at every epsilon, and a backprop gives the same gradient for the same inputs.
-    slopes = {"float64": np.float64(claimed.astype(np.float64) @ direction.astype(np.float64))}
+    slopes = {"float64": along(claimed, np.float64)}
 
     def slope(precision):
         if precision not in slopes:
             real = _real(precision)
-            claimed = _claimed_gradient(backprop, point, X, Y, precision).astype(real)
-            slopes[precision] = real(claimed @ direction.astype(real))
+            slopes[precision] = along(_claimed_gradient(backprop, point, X, Y, precision), real)
         return slopes[precision]
 
     return Line(_network_label(block, kink), point, direction, cost, slope, smooth=not kink)

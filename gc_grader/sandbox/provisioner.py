@@ -98,8 +98,11 @@ class SandboxProvisioner(LocalProvisioner):
         kwargs = await super().pre_launch(**kwargs)
         host_file = os.path.realpath(km.connection_file)
         python = {"python", "python3", "{python}"}
-        kwargs["cmd"] = [sys.executable if i == 0 and arg in python else CONNECTION_FILE if arg == host_file else arg
-                         for i, arg in enumerate(kwargs["cmd"])] + [START_LINE, IN_MEMORY_HISTORY]
+        cmd = [sys.executable if i == 0 and arg in python else CONNECTION_FILE if arg == host_file else arg
+               for i, arg in enumerate(kwargs["cmd"])]
+        # As nbclient does, a history file the kernel was given already (its extra arguments) is kept.
+        history = [] if any(arg.startswith("--HistoryManager.hist_file") for arg in cmd) else [IN_MEMORY_HISTORY]
+        kwargs["cmd"] = cmd + [START_LINE, *history]
         return kwargs
 
     async def launch_kernel(self, cmd, **kwargs):

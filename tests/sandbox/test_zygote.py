@@ -378,3 +378,12 @@ def test_the_grading_kernel_keeps_its_history_in_memory_and_answers_as_python3(m
     assert stock[1] == ["a = 1 | a = 1 | 3 a = 1\n"] and "1: a = 1" in stock[2][0]
     assert "%history -n" in stock[3][0] and "a = 1" in stock[4][0] and stock[6][-1].endswith("2\n")
     assert stock[-1] == ["True False\n"]
+
+
+def test_a_history_file_the_grading_kernel_is_given_is_kept():
+    """As nbclient does for python3, provisioner.IN_MEMORY_HISTORY gives way to a history file
+    given in the kernel's extra arguments."""
+    nb = new_notebook(cells=[new_code_cell("print(get_ipython().history_manager.hist_file)")])
+    NotebookClient(nb, kernel_name="gc-sandbox", timeout=30, extra_arguments=["--HistoryManager.hist_file=/tmp/h.sqlite"],
+                   resources={"metadata": {"path": str(RELEASED)}}).execute()
+    assert nb.cells[0].outputs[0].text == "/tmp/h.sqlite\n"
