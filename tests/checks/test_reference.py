@@ -138,3 +138,30 @@ def test_no_hidden_case_compares_rounding_noise(seed):
                                               epsilon)
         noise = unit * cost / epsilon * 47 ** 0.5 / np.linalg.norm(gc_utils.gradients_to_vector(gradients))
         assert expected * verdicts.RTOL > 10 * noise, (label, epsilon)
+
+
+def test_a_students_hidden_network_is_drawn_once_and_handed_out_as_copies(monkeypatch):
+    """The judge asks for the same seed's network twice per student (request, then verdict):
+    the second comes from the kept one, equal to a fresh draw, and changing one copy changes
+    no other."""
+    seed = 123456789
+    fresh = cases._drawn_network.__wrapped__(seed)
+    cases._drawn_network.cache_clear()
+    draws = []
+    monkeypatch.setattr(cases, "_true_gradients",
+                        lambda *args, real=cases._true_gradients: draws.append(1) or real(*args))
+    first = cases.hidden_network(seed)
+    first.parameters["W1"][0, 0] = 1e6
+    first.gradients["right"]["dW1"][:] = 0
+    second = cases.hidden_network(seed)
+    drawn_once = len(draws)              # one or more draws: an unfair one is drawn again
+    assert drawn_once >= 1
+    cases.hidden_network(seed)
+    assert len(draws) == drawn_once                      # kept: not drawn again
+    for name in fresh.parameters:
+        assert np.array_equal(second.parameters[name], fresh.parameters[name])
+    for label in fresh.gradients:
+        for name in fresh.gradients[label]:
+            assert np.array_equal(second.gradients[label][name], fresh.gradients[label][name])
+    assert np.array_equal(second.X, fresh.X) and np.array_equal(second.Y, fresh.Y)
+    assert second.parameters["W1"] is not first.parameters["W1"]
