@@ -13,6 +13,7 @@ expected values: float operators cannot be monkeypatched.
 import numpy as np
 
 import gc_utils
+from gc_grader.checks import network
 
 MISTAKES_1D = ("divides_by_epsilon", "precedence", "one_sided", "grad_is_gradapprox", "fixed_step", "no_denominator")
 MISTAKES_ND = ("divides_by_epsilon", "precedence", "one_sided", "fixed_step", "no_denominator", "no_copy", "copy_once",
@@ -82,9 +83,16 @@ def _perturbed(values, shared, i, step, mistake):
 
 
 def gradient_check_nd(forward_n, parameters, gradients, X, Y, epsilon, mistake=None):
-    """Exercise 4 done right (mistake=None) or with one of MISTAKES_ND."""
+    """Exercise 4 done right (mistake=None) or with one of MISTAKES_ND.
+
+    Done right with the known-good network, its 94 costs come from one stacked pass
+    (``network.perturbed_costs``: the same figures to the last bit, about 8 times faster)."""
     values, _ = gc_utils.dictionary_to_vector(parameters)
     grad = gc_utils.gradients_to_vector(gradients)
+    if mistake is None and forward_n is network.forward_propagation_n:
+        J_plus, J_minus = network.perturbed_costs(X, Y, values, epsilon)
+        return relative_difference(grad, [_estimate(float(plus), float(minus), epsilon, None)
+                                          for plus, minus in zip(J_plus, J_minus)])
     shared_plus, shared_minus = np.copy(values), np.copy(values)
     step = FIXED_STEP if mistake == "fixed_step" else epsilon
     approx = []

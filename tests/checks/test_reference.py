@@ -165,3 +165,50 @@ def test_a_students_hidden_network_is_drawn_once_and_handed_out_as_copies(monkey
             assert np.array_equal(second.gradients[label][name], fresh.gradients[label][name])
     assert np.array_equal(second.X, fresh.X) and np.array_equal(second.Y, fresh.Y)
     assert second.parameters["W1"] is not first.parameters["W1"]
+
+
+def _one_call_at_a_time(X, Y, parameters):
+    """The known-good forward pass, not recognised as such: gradient_check_nd's loop of calls."""
+    return grader_forward_n(X, Y, parameters)
+
+
+def test_the_stacked_costs_are_the_forward_pass_calls_to_the_last_bit():
+    """network.perturbed_costs stands in for 94 calls of the forward pass per figure (the judge's
+    reference for exercise 4, and every hidden network's true gradients): on many drawn
+    networks and every epsilon of the hidden cases, each cost, each reference figure and each
+    true gradient is bit for bit what the calls one at a time give."""
+    for seed in range(1, 61):
+        network_case = cases.hidden_network(seed)
+        X, Y, parameters = network_case.X, network_case.Y, network_case.parameters
+        theta, _ = gc_utils.dictionary_to_vector(parameters)
+        for step in [1e-6] + [epsilon for _, epsilon in cases.GRADIENT_CHECK_N_CASES]:
+            J_plus, J_minus = network.perturbed_costs(X, Y, theta, step)
+            for i in range(theta.shape[0]):
+                plus, minus = np.copy(theta), np.copy(theta)
+                plus[i] += step
+                minus[i] -= step
+                assert J_plus[i] == grader_forward_n(X, Y, gc_utils.vector_to_dictionary(plus))[0], (seed, step, i)
+                assert J_minus[i] == grader_forward_n(X, Y, gc_utils.vector_to_dictionary(minus))[0], (seed, step, i)
+        for label, epsilon in cases.GRADIENT_CHECK_N_CASES:
+            stacked = mistakes.gradient_check_nd(grader_forward_n, parameters, network_case.gradients[label], X, Y, epsilon)
+            called = mistakes.gradient_check_nd(_one_call_at_a_time, parameters, network_case.gradients[label], X, Y,
+                                                epsilon)
+            assert stacked == called, (seed, label, epsilon)
+        true = []
+        for i in range(theta.shape[0]):
+            plus, minus = np.copy(theta), np.copy(theta)
+            plus[i] += 1e-6
+            minus[i] -= 1e-6
+            true.append((grader_forward_n(X, Y, gc_utils.vector_to_dictionary(plus))[0]
+                         - grader_forward_n(X, Y, gc_utils.vector_to_dictionary(minus))[0]) / 2e-6)
+        drawn = cases._true_gradients(X, Y, parameters)
+        assert np.array_equal(gc_utils.gradients_to_vector(drawn), np.array(true).reshape(-1, 1)), seed
+
+
+def test_the_stacked_costs_refuse_vectors_of_another_size():
+    X, Y, parameters = testCases.gradient_check_n_test_case()
+    theta, _ = gc_utils.dictionary_to_vector(parameters)
+    assert network.costs(X, Y, theta.T).shape == (1,)
+    assert network.costs(X, Y, theta.T)[0] == grader_forward_n(X, Y, parameters)[0]
+    with pytest.raises(ValueError, match="47 parameters, got 46"):
+        network.costs(X, Y, theta.T[:, :46])
