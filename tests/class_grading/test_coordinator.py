@@ -130,6 +130,36 @@ def test_fewer_local_workers_than_cores_or_an_uneven_share_are_left_free_to_move
     assert [set(map(tuple, seen.values())) for seen in threads.values()] == [{tuple(two_cores)}]
 
 
+def _upkeep_periods(server):
+    """Milliseconds between wake-ups of a Dask server's periodic upkeep (of those that run)."""
+    names = ("tick", "monitor", "memory_monitor")
+    return {name: server.periodic_callbacks[name].callback_time for name in names if name in server.periodic_callbacks}
+
+
+def _worker_upkeep_periods(dask_worker):
+    return _upkeep_periods(dask_worker)
+
+
+def test_a_local_clusters_upkeep_wakes_at_most_once_a_second():
+    """Dask's defaults (health checks every 20 ms, system figures every 500 ms, the worker's
+    memory every 100 ms) kept an idle 2-worker cluster at 15 % of a core: every server of the
+    local cluster (scheduler, nannies, workers) now wakes for them at most once a second."""
+    from gc_grader.class_grading.cluster import start_client
+
+    client, cluster = start_client(None, 2)
+    try:
+        periods = {"scheduler": _upkeep_periods(cluster.scheduler)}
+        periods.update({f"nanny {name}": _upkeep_periods(nanny) for name, nanny in cluster.workers.items()})
+        periods.update({f"worker {address}": found for address, found in client.run(_worker_upkeep_periods).items()})
+    finally:
+        client.close()
+        cluster.close()
+    assert len(periods) == 5
+    assert all(found["tick"] >= 1000 and found["monitor"] >= 1000 for found in periods.values()), periods
+    memory = [found["memory_monitor"] for found in periods.values() if "memory_monitor" in found]
+    assert len(memory) == 4 and min(memory) >= 1000, periods          # each nanny and worker still checks
+
+
 def test_a_scheduler_out_of_reach_is_named():
     from gc_grader.class_grading.cluster import start_client
 
