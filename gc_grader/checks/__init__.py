@@ -3,7 +3,8 @@ the known mistakes, and the verdicts with their sentences.
 
 - ``errors``: CheckFailed (a wrong result) and AnswerCrashed (code that raised).
 - ``network``: the known-good copy of the notebook's forward pass (re-exported from the
-  shipped gc_utils, where the public test of gradient_check_n uses it too).
+  shipped gc_utils, where the public test of gradient_check_n uses it too), and its costs
+  for many parameter vectors in one stacked pass (``costs``, ``perturbed_costs``).
 - ``mistakes``: the reference gradient checks, and each known mistake simulated.
 - ``cases``: the hidden inputs, fixed (for in-process tests) or drawn from a seed (the judge).
 - ``verdicts``: compare what an answer returned with the reference; name the mistake.

@@ -103,9 +103,10 @@ def hidden_network(seed=None):
     one drawn from the seed, with 5 to 8 examples of both labels.
 
     Each call returns a copy of its own: the judge asks for a student's network twice (once
-    for the request to the sandbox, once for the verdict), and drawing one takes about
-    0.01 CPU-s (the true gradients, by finite differences, over the 47 parameters), so the
-    last few drawn are kept (``_drawn_network``), and a caller may change what it gets.
+    for the request to the sandbox, once for the verdict), and drawing one takes about 3 ms
+    (the true gradients, by finite differences over the 47 parameters, and the check that
+    the network grades fairly), so the last few drawn are kept (``_drawn_network``), and a
+    caller may change what it gets.
     """
     return copy.deepcopy(_drawn_network(seed))
 

@@ -172,13 +172,23 @@ def _one_call_at_a_time(X, Y, parameters):
     return grader_forward_n(X, Y, parameters)
 
 
-def test_the_stacked_costs_are_the_forward_pass_calls_to_the_last_bit():
+def test_the_stacked_costs_are_the_forward_pass_calls_to_the_last_bit(monkeypatch):
     """network.perturbed_costs stands in for 94 calls of the forward pass per figure (the judge's
     reference for exercise 4, and every hidden network's true gradients): on many drawn
-    networks and every epsilon of the hidden cases, each cost, each reference figure and each
-    true gradient is bit for bit what the calls one at a time give."""
-    for seed in range(1, 61):
-        network_case = cases.hidden_network(seed)
+    networks, the notebook's own test case, and every epsilon of the hidden cases, each cost,
+    each reference figure and each true gradient is bit for bit what the calls one at a time
+    give; and the reference does take the stacked pass."""
+    stacked_passes = []
+    monkeypatch.setattr(network, "perturbed_costs",
+                        lambda *args, real=network.perturbed_costs: stacked_passes.append(1) or real(*args))
+    notebooks_case = testCases.gradient_check_n_test_case()
+    notebook_gradients = {label: gradients for label, gradients in cases.hidden_network(1).gradients.items()}
+    for seed in range(0, 61):
+        if seed == 0:          # the notebook's test case (3 examples), with gradients of its shapes
+            X, Y, parameters = notebooks_case
+            network_case = cases.HiddenNetwork(X, Y, parameters, notebook_gradients)
+        else:
+            network_case = cases.hidden_network(seed)
         X, Y, parameters = network_case.X, network_case.Y, network_case.parameters
         theta, _ = gc_utils.dictionary_to_vector(parameters)
         for step in [1e-6] + [epsilon for _, epsilon in cases.GRADIENT_CHECK_N_CASES]:
@@ -190,9 +200,12 @@ def test_the_stacked_costs_are_the_forward_pass_calls_to_the_last_bit():
                 assert J_plus[i] == grader_forward_n(X, Y, gc_utils.vector_to_dictionary(plus))[0], (seed, step, i)
                 assert J_minus[i] == grader_forward_n(X, Y, gc_utils.vector_to_dictionary(minus))[0], (seed, step, i)
         for label, epsilon in cases.GRADIENT_CHECK_N_CASES:
+            passes = len(stacked_passes)
             stacked = mistakes.gradient_check_nd(grader_forward_n, parameters, network_case.gradients[label], X, Y, epsilon)
+            assert len(stacked_passes) == passes + 1          # the reference took the stacked pass
             called = mistakes.gradient_check_nd(_one_call_at_a_time, parameters, network_case.gradients[label], X, Y,
                                                 epsilon)
+            assert len(stacked_passes) == passes + 1          # the stand-in did not
             assert stacked == called, (seed, label, epsilon)
         true = []
         for i in range(theta.shape[0]):
