@@ -38,7 +38,7 @@ WORKER_PRELOAD = __name__
 #: host's CPU, memory, disk and network figures every 500 ms (``system-monitor``), and each
 #: nanny and worker checked the worker's memory against its limit every 100 ms. An idle local
 #: cluster of two workers took 15 % of a core so (14.5 to 17.1 %, four runs of 15 s on the
-#: 2-core benchmark machine, against 0.5 % for the machine at rest), 1.6 to 2.5 % with these.
+#: 2-core benchmark machine, against 0.5 % for the machine at rest), 1.6 to 3.2 % with these.
 #: Nothing here reads those figures to a second, and a worker's memory is still checked
 #: against its limit every second (student code has the sandbox's limits besides).
 QUIET = {"distributed.admin.tick.interval": "1s", "distributed.admin.system-monitor.interval": "5s",
