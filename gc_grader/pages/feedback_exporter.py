@@ -15,8 +15,11 @@ each page's time went to work that gives that student nothing new:
   and nbconvert rendered their markdown (the figures embedded in it) and highlighted their code
   for every student. Both are functions of the cell's text: the markdown's when the cell has no
   attachments and ``embed_images`` is off (then neither the cell nor the notebook's folder is
-  read), the code's given the notebook's language (and no ``magics_language``). The exporter keeps
-  the HTML of the ``KEPT`` cells seen most recently, by their text.
+  read), the code's given the notebook's language (and no ``magics_language``), and both of the
+  exporter's settings that shape them (``_Settings``). This process keeps the HTML of the ``KEPT``
+  cells seen most recently, by their text and those settings, for every exporter it makes: a
+  grade-class worker makes one per batch of students, and rendering the instructor's cells again
+  cost each batch about 0.1 CPU-s.
 - **Compiling the templates**, once per command (about 0.1 s; a grade-class worker runs one
   per batch): jinja's own file cache (in the temp folder, checked against each template's
   source) keeps the compiled code for later commands.
@@ -27,6 +30,7 @@ class's method resolution order, keeps the page, and gives the pass an empty one
 """
 
 import functools
+import weakref
 
 from jinja2 import FileSystemBytecodeCache, pass_context
 from nbconvert.exporters import HTMLExporter, TemplateExporter
@@ -34,8 +38,44 @@ from nbconvert.filters.highlight import Highlight2HTML
 
 from gc_grader.pages.accessibility_pass import needs_accessibility_pass
 
-#: How many cells' HTML an exporter keeps, of each kind: a notebook's instructor cells, many times over.
+#: How many cells' HTML this process keeps, of each kind: a notebook's instructor cells, many times over.
 KEPT = 512
+
+
+class _Settings:
+    """An exporter as its kept HTML sees it: equal to (and hashed as) any exporter whose cells
+    would render alike, whatever else differs (its course folder, its resources).
+
+    That is its class (whose filters render), the settings HTMLExporter's markdown filter passes
+    to its renderer, and every configurable setting of the highlighter it would make, as
+    configured (``extra_formatter_options``, say). It refers to its exporter weakly: the kept
+    HTML does not keep exporters alive, and a cell not kept yet is rendered by the exporter that
+    asks for it."""
+
+    __slots__ = ("key", "exporter")
+
+    def __init__(self, exporter):
+        highlighter = Highlight2HTML(parent=exporter)
+        self.key = (type(exporter), exporter.anchor_link_text, exporter.exclude_anchor_links,
+                    repr(sorted(exporter.lexer_options.items())),
+                    repr(sorted((name, getattr(highlighter, name)) for name in highlighter.trait_names(config=True))))
+        self.exporter = weakref.ref(exporter)
+
+    def __eq__(self, other):
+        return isinstance(other, _Settings) and self.key == other.key
+
+    def __hash__(self):
+        return hash(self.key)
+
+
+@functools.lru_cache(maxsize=KEPT)
+def _kept_markdown(settings, source):
+    return settings.exporter()._render_markdown(source)
+
+
+@functools.lru_cache(maxsize=KEPT)
+def _kept_code(settings, lexer, language, source):
+    return settings.exporter()._highlight_code(lexer, language, source)
 
 
 class _RenderedPage(TemplateExporter):
@@ -56,13 +96,11 @@ class FeedbackHTMLExporter(HTMLExporter, _RenderedPage):
     """HTMLExporter that parses a page again only where that could change it, renders each
     distinct cell once, and keeps its compiled templates between commands (see the module)."""
 
-    def __init__(self, *args, **kw):
-        super().__init__(*args, **kw)
-        self._markdown = functools.lru_cache(maxsize=KEPT)(self._render_markdown)
-        self._code = functools.lru_cache(maxsize=KEPT)(self._highlight_code)
+    _settings = None
 
     def from_notebook_node(self, nb, resources=None, **kw):
         self._kept_page = None
+        self._settings = _Settings(self)       # as they are for this page
         try:
             page, resources = super().from_notebook_node(nb, resources, **kw)
             return (page if self._kept_page is None else self._kept_page), resources
@@ -74,7 +112,7 @@ class FeedbackHTMLExporter(HTMLExporter, _RenderedPage):
         """nbconvert's markdown filter, its HTML kept by the text where nothing else goes in."""
         if self.embed_images or (context.get("cell") or {}).get("attachments"):
             return super().markdown2html(context, source)
-        return self._markdown(source)
+        return _kept_markdown(self._settings or _Settings(self), source)
 
     def _render_markdown(self, source):
         return super().markdown2html({}, source)
@@ -89,7 +127,7 @@ class FeedbackHTMLExporter(HTMLExporter, _RenderedPage):
     def _highlight(self, highlighter, source, language=None, metadata=None):
         if (metadata and "magics_language" in metadata) or not isinstance(language, (str, type(None))):
             return highlighter(source, language, metadata)
-        return self._code(highlighter.pygments_lexer, language, source)
+        return _kept_code(self._settings or _Settings(self), highlighter.pygments_lexer, language, source)
 
     def _highlight_code(self, lexer, language, source):
         return Highlight2HTML(pygments_lexer=lexer, parent=self)(source, language)

@@ -9,14 +9,17 @@ read from the gradebook just before it, and keeps each cell's MathML.
 """
 
 import copy
+import gc
 import logging
 import time
+import uuid
 
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
 from nbconvert.exporters import HTMLExporter, NotebookExporter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from traitlets.config import Config
 
 from course import ASSIGNMENT, NOTEBOOK, RELEASE_NB, grade_id, read_notebook
 from gc_grader.pages import FeedbackHTMLExporter, TypesetMath
@@ -98,6 +101,32 @@ def test_code_is_highlighted_in_its_own_notebooks_language():
     ours, stock = export(FeedbackHTMLExporter, notebooks), export(HTMLExporter, notebooks)
     assert [dom(page) for page in ours] == [dom(page) for page in stock]
     assert "hl-r" in ours[1] and "hl-r" not in ours[0] + ours[2]
+
+
+def test_the_cells_rendered_by_one_exporter_serve_the_next_with_the_same_settings(monkeypatch):
+    """A grade-class worker makes one exporter per batch: the instructor's cells are rendered by the
+    first and served to the next ones, even once the first is gone; an exporter whose settings
+    would render them otherwise (its anchor links, its highlighter's options) renders its own."""
+    nb = a_notebook(f"y = {uuid.uuid4().int}  # a student's answer no other test has")
+    nb.cells.insert(0, new_markdown_cell(f"## A heading of this test only, {uuid.uuid4().hex}"))
+    first = FeedbackHTMLExporter(template_name="classic")
+    page = first.from_notebook_node(copy.deepcopy(nb))[0]
+    del first
+    gc.collect()
+    rendered = []
+    for name in ("_render_markdown", "_highlight_code"):
+        original = getattr(FeedbackHTMLExporter, name)
+        monkeypatch.setattr(FeedbackHTMLExporter, name,
+                            lambda self, *args, original=original, name=name: rendered.append(name) or original(self, *args))
+    assert FeedbackHTMLExporter(template_name="classic").from_notebook_node(copy.deepcopy(nb))[0] == page
+    assert rendered == []
+    anchors = FeedbackHTMLExporter(template_name="classic", anchor_link_text="#").from_notebook_node(copy.deepcopy(nb))[0]
+    assert "_render_markdown" in rendered and ">#</a>" in anchors and ">#</a>" not in page
+    rendered.clear()
+    numbered = Config()
+    numbered.Highlight2HTML.extra_formatter_options = {"linenos": "inline"}
+    lines = FeedbackHTMLExporter(config=numbered, template_name="classic").from_notebook_node(copy.deepcopy(nb))[0]
+    assert "_highlight_code" in rendered and 'class="linenos"' in lines and 'class="linenos"' not in page
 
 
 # --------------------------------------------------------------------------- the pass's test
