@@ -21,9 +21,7 @@ The gradebook is nbgrader's: SQLite in the course root unless `--db` or the cour
 configuration's `CourseDirectory.db_url` names another (PostgreSQL, for instance).
 """
 
-import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -33,6 +31,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.apps.exportapp import ExportApp
 from nbgrader.apps.zipcollectapp import ZipCollectApp
 
+from gc_grader.class_grading.arguments import parse_args, prepare
 from gc_grader.class_grading.check_submissions import check_all, means_zero
 from gc_grader.class_grading.coordinator import Coordinator
 from gc_grader.class_grading.course import Course, CourseError
@@ -49,38 +48,6 @@ from gc_i18n import speaking_edition
 
 #: Exit status after Ctrl-C, as a shell reports it.
 INTERRUPTED = 130
-
-
-def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="grade-class", description=__doc__.splitlines()[0])
-    parser.add_argument("assignment", help="the assignment to grade, e.g. gradient_checking")
-    parser.add_argument("--course", type=Path, default=Path.cwd(), help="course directory (default: here)")
-    parser.add_argument("--collect", choices=("none", "exchange", "zip"), default="none",
-                        help="first collect submissions from the nbgrader exchange, or from an LMS download "
-                             "in downloaded/<assignment>/archive/ (default: grade what submitted/ holds)")
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                       help="worker processes of the local Dask cluster (default: one per core)")
-    where.add_argument("--scheduler", metavar="ADDRESS",
-                       help="grade on an existing Dask cluster, e.g. tcp://10.0.0.5:8786; its workers need "
-                            "this course's Python environment, with one thread each (dask worker --nthreads 1)")
-    parser.add_argument("--db", metavar="URL", help="gradebook database URL (default: the course's db_url)")
-    parser.add_argument("--batch", type=int, default=16,
-                        help="students per nbgrader run on a worker (default 16): larger saves start-up "
-                             "time, smaller gives a finer progress bar and less to redo if a worker dies")
-    parser.add_argument("--force", action="store_true",
-                        help="grade every submission again, even those already graded")
-    parser.add_argument("--no-sandbox", action="store_true",
-                        help="run student code WITHOUT the sandbox, with your own privileges: it can then read "
-                             "the secret, the gradebook and every submission (only where no sandbox can be had)")
-    parser.add_argument("--reports", type=Path,
-                        help="folder for the summary and the plot (default: reports/<assignment>)")
-    args = parser.parse_args(argv)
-    if args.workers < 1:
-        parser.error("--workers must be at least 1")
-    if args.batch < 1:
-        parser.error("--batch must be at least 1")
-    return args
 
 
 def collect(course, assignment, how):
@@ -191,22 +158,21 @@ def write_seconds(path, submissions, seconds):
     path.write_text(json.dumps({"submissions": submissions, "seconds": dict(sorted(seconds.items()))}, indent=1) + "\n")
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    # Student folders and files may have names that are not valid text: show them escaped.
-    sys.stdout.reconfigure(errors="backslashreplace")
-    sys.stderr.reconfigure(errors="backslashreplace")
-    # nbgrader runs `alembic` and `jupyter` from this environment's bin/ (workers inherit it).
-    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    os.environ.pop("NBGRADER_EXECUTION", None)
-    # Like every nbgrader command, this one works from the course root: relative paths in
-    # the configuration (grades.csv, say) and the course's helper modules are found there.
-    if not args.course.is_dir():
-        raise SystemExit(f"grade-class: no course directory {args.course}")
-    args.reports = (args.reports.resolve() if args.reports
-                    else args.course.resolve() / "reports" / args.assignment)
-    os.chdir(args.course)
-    sys.path.insert(0, str(Path.cwd()))
+def main(argv=None, *, args=None, starting=None):
+    """The command: ``argv`` (or ``args`` parsed and ``prepare``d already, with ``starting``
+    local workers started meanwhile, as ``python -m gc_grader.class_grading`` does). Those
+    workers are closed on every way out: by the coordinator once it has graded, else here."""
+    if args is None:
+        args = parse_args(argv)
+        prepare(args)
+    try:
+        return _graded(args, starting)
+    finally:
+        if starting is not None:
+            starting.close()
+
+
+def _graded(args, starting):
     try:
         course = Course(Path.cwd(), args.db)
         course.require_folders_inside()
@@ -234,7 +200,7 @@ def main(argv=None):
             print(f"grade-class: {len(students)} to grade, {len(up_to_date)} already graded and unchanged"
                   + ("" if args.force or not up_to_date else " (--force grades them again)"))
             try:
-                coordinator = Coordinator(args, course, gb, bundle, failures)
+                coordinator = Coordinator(args, course, gb, bundle, failures, starting)
                 graded = coordinator.run(students) if students else []
             except KeyboardInterrupt:
                 print("\ngrade-class: interrupted. Every student whose grading finished is in the gradebook; "

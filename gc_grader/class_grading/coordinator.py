@@ -62,8 +62,10 @@ class Coordinator:
     cost its batch mates their grades.
     """
 
-    def __init__(self, args, course, gb, bundle, failures):
+    def __init__(self, args, course, gb, bundle, failures, starting=None):
         self.args, self.course, self.gb, self.failures = args, course, gb, failures
+        #: Local workers started before the command's imports (``cluster.LocalWorkers``), if any.
+        self.starting = starting
         self.bundle, self.grading = bundle, grading_fingerprint(bundle)
         self.graded, self.in_flight = [], {}
         #: Seconds per phase of the whole run (gc_grader.stopwatch): the workers' phases, summed
@@ -81,7 +83,7 @@ class Coordinator:
     def _run(self, students):
         with ExitStack() as closing:      # on every way out: cancel, close the client, close the cluster
             # The cluster starts here, so its start counts in "wall", and ends before export and report.
-            client, cluster = start_client(self.args.scheduler, self.args.workers)
+            client, cluster = start_client(self.args.scheduler, self.args.workers, self.starting)
             if cluster is not None:
                 closing.callback(cluster.close)
             closing.callback(client.close)

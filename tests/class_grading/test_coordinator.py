@@ -231,3 +231,99 @@ def test_the_local_cluster_ends_with_the_grading_even_when_the_grading_fails():
         coordinator.run(["ada"])
     gone, alive = psutil.wait_procs(_our_processes() - before, timeout=10)
     assert alive == []
+
+
+#: In a process of its own, as ``python -m gc_grader.class_grading`` does it: local workers started,
+#: then nbgrader imported on the main thread while they start. Prints whether they were still
+#: starting when the start returned, then every module imported on each thread meanwhile (not
+#: while the main thread waits for Dask to make the cluster: nothing is imported beside that).
+EARLY_START_PROBE = """
+import json, sys, threading
+from gc_grader.class_grading import cluster
+
+class Recorder:
+    def __init__(self):
+        self.seen, self.waiting = {}, False
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in sys.modules and not self.waiting:
+            self.seen.setdefault(threading.current_thread().name, []).append(name)
+        return None
+
+recorder = Recorder()
+
+class WaitedFor(cluster.LocalCluster):
+    def __init__(self, *args, **kw):
+        recorder.waiting = True
+        try:
+            super().__init__(*args, **kw)
+        finally:
+            recorder.waiting = False
+
+if __name__ == "__main__":
+    cluster.LocalCluster = WaitedFor
+    sys.meta_path.insert(0, recorder)
+    starting = cluster.LocalWorkers(2)
+    still_starting = len(starting.cluster.scheduler.workers) < 2
+    import nbgrader.api, nbgrader.apps.exportapp
+    client, _ = starting.take()
+    sys.meta_path.remove(recorder)
+    up = len(client.nthreads())
+    client.close()
+    starting.close()
+    # A module only tried (an optional one that is not installed) leaves nothing half made.
+    imported = {thread: [name for name in names if name in sys.modules] for thread, names in recorder.seen.items()}
+    print(json.dumps([still_starting, up, imported]))
+"""
+
+
+def test_local_workers_start_beside_the_commands_imports_and_dasks_thread_imports_nothing():
+    """grade-class starts its local workers before it imports nbgrader, which then goes on while
+    they start (about a second sooner to grade). Dask starts them on a thread of its own: a
+    module imported for the first time by two threads at once can come out half made, so
+    everything that thread would import is imported before (``SPAWN_IMPORTS``)."""
+    import json
+    import subprocess
+    import sys
+
+    output = subprocess.run([sys.executable, "-c", EARLY_START_PROBE], capture_output=True, text=True,
+                            check=True, timeout=180).stdout
+    still_starting, up, seen = json.loads(output.splitlines()[-1])
+    assert still_starting and up == 2
+    assert len(seen.get("MainThread", [])) > 100                  # the recorder sees imports: nbgrader's
+    assert {thread: names for thread, names in seen.items() if thread != "MainThread" and names} == {}
+
+
+def test_local_workers_closed_while_they_start_end_and_leave_the_configuration_as_it_was():
+    """When there is nobody to grade (or the command stops on an error), the workers started
+    early are closed, still starting or not; the settings they started with are the command's
+    no more."""
+    import dask
+    import psutil
+
+    from gc_grader.class_grading.cluster import LocalWorkers
+
+    before = _our_processes()
+    starting = LocalWorkers(1)
+    assert dask.config.get("distributed.admin.tick.interval") == "1s"
+    starting.close()
+    starting.close()                                              # again: nothing more to do
+    gone, alive = psutil.wait_procs(_our_processes() - before, timeout=10)
+    assert alive == []
+    assert dask.config.get("distributed.admin.tick.interval") == "20ms"
+    assert dask.config.get("distributed.worker.preload") == []
+
+
+def test_a_local_worker_that_cannot_start_is_named(monkeypatch):
+    """A worker that fails as it starts (here: a preload that cannot be imported) stops the
+    command with a message, instead of leaving it waiting."""
+    from gc_grader.class_grading import cluster
+
+    broken = {**cluster.settings(1), "distributed.worker.preload": ["gc_no_such_module"]}
+    monkeypatch.setattr(cluster, "settings", lambda workers: broken)
+    before = _our_processes()
+    with pytest.raises(SystemExit, match="local Dask worker 0 could not start"):
+        cluster.start_client(None, 1)
+    import psutil
+    gone, alive = psutil.wait_procs(_our_processes() - before, timeout=10)
+    assert alive == []
