@@ -10,15 +10,19 @@ import gc
 import sys
 
 from gc_grader.class_grading.arguments import parse_args, prepare
-from gc_grader.class_grading.cluster import LocalWorkers
 
 args = parse_args(sys.argv[1:])
 prepare(args)
-starting = None if args.scheduler else LocalWorkers(args.workers)
-
-from gc_grader.class_grading.cli import main  # noqa: E402  (imported while the workers start)
-
-status = main(args=args, starting=starting)
+starting = None
+try:
+    if not args.scheduler:
+        from gc_grader.class_grading.cluster import LocalWorkers
+        starting = LocalWorkers(args.workers)
+    from gc_grader.class_grading.cli import main       # imported while the workers start
+    status = main(args=args, starting=starting)
+finally:
+    if starting is not None:      # main closes them; this is for a failed import or Ctrl-C during it
+        starting.close()
 # Python's exit runs the garbage collector over everything nbgrader, Dask and matplotlib left
 # (about 160 000 objects): 0.4 s of the command's time. Frozen, they are left to the end of the
 # process; what Python's exit must do (exit functions, flushed streams) it still does.

@@ -49,7 +49,9 @@ def parse_args(argv):
 
 
 def prepare(args):
-    """Set this process up as the command needs it, and as the local workers it starts inherit it.
+    """Set this process up as the command needs it, and as the local workers it starts inherit it:
+    the course directory is the working directory and first on ``sys.path`` (its helper modules
+    are the course's), before the command imports nbgrader and the rest.
 
     Stops with a message when the course directory does not exist."""
     # Student folders and files may have names that are not valid text: show them escaped.

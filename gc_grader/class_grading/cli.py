@@ -199,6 +199,8 @@ def _graded(args, starting):
             failures.update(unreadable)
             print(f"grade-class: {len(students)} to grade, {len(up_to_date)} already graded and unchanged"
                   + ("" if args.force or not up_to_date else " (--force grades them again)"))
+            if not students and starting is not None:
+                starting.close()              # started for nothing: not left running beside the report
             try:
                 coordinator = Coordinator(args, course, gb, bundle, failures, starting)
                 graded = coordinator.run(students) if students else []

@@ -13,8 +13,8 @@ everything it starts (``CORES``, ``pin_to_core``).
 (``LocalWorkers``), before the command imports nbgrader: the workers' start (about 2.5 s, their
 imports) then goes on beside the command's own imports and checks (about 2.5 s, on one core)
 instead of after them. The coordinator takes them when there is someone to grade; otherwise
-the command closes them. The coordinator closes the cluster before the command goes on to
-export and report, not beside them: closing it in a thread while the report imported
+the command closes them as soon as it knows. Either way the cluster is closed before the
+command goes on to export and report, not beside them: closing it in a thread while the report imported
 matplotlib once made that import fail (a fresh-clone test run).
 """
 
@@ -28,6 +28,7 @@ import time
 import dask
 from distributed import Client, LocalCluster
 from distributed.core import Status
+from distributed.worker_memory import parse_memory_limit
 
 #: Dask configuration key: the cores local workers are kept on, one each in turn (unset: none).
 CORES = "gc-grader.worker-cores"
@@ -79,7 +80,9 @@ class LocalWorkers:
 
     Dask's own way: a cluster of no worker, then ``scale``, which starts them on Dask's thread.
     The configuration they start with (``settings``) is in force until they are up: Dask reads
-    it as it makes each worker's nanny, on its thread."""
+    it as it makes each worker's nanny, on its thread. Each worker gets the memory limit
+    ``LocalCluster(n_workers=workers)`` gives (its share of the machine's), and gives up
+    starting after START_SECONDS, as a failed worker, which ``take`` names."""
 
     def __init__(self, workers):
         for name in SPAWN_IMPORTS:
@@ -91,7 +94,9 @@ class LocalWorkers:
         self._settings = dask.config.set(settings(workers))
         try:
             self.cluster = LocalCluster(n_workers=0, threads_per_worker=1, processes=True,
-                                        dashboard_address=None, silence_logs=logging.ERROR)
+                                        dashboard_address=None, silence_logs=logging.ERROR,
+                                        memory_limit=parse_memory_limit("auto", 1, workers, logger=logging.getLogger(__name__)),
+                                        death_timeout=START_SECONDS)
             self.cluster.scale(workers)
         except BaseException:
             self.close()
@@ -115,10 +120,11 @@ class LocalWorkers:
     def _wait(self, client):
         deadline = time.monotonic() + START_SECONDS
         while len(client.nthreads()) < self.workers:
-            failed = [name for name, nanny in self.cluster.workers.items() if nanny.status == Status.failed]
+            # A copy: Dask's thread adds the workers it has started to this dict.
+            failed = [name for name, nanny in list(self.cluster.workers.items()) if nanny.status == Status.failed]
             if failed:
                 raise SystemExit(f"grade-class: local Dask worker {failed[0]} could not start (its error is above)")
-            if time.monotonic() > deadline:
+            if time.monotonic() > deadline + 10:          # their own deadline has passed, and more
                 raise SystemExit(f"grade-class: the local Dask workers did not start within {START_SECONDS} s")
             time.sleep(0.05)
 

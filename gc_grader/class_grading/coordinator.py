@@ -82,7 +82,8 @@ class Coordinator:
 
     def _run(self, students):
         with ExitStack() as closing:      # on every way out: cancel, close the client, close the cluster
-            # The cluster starts here, so its start counts in "wall", and ends before export and report.
+            # The cluster is taken (or started) here, so what is left of its start counts in "wall";
+            # it ends before export and report.
             client, cluster = start_client(self.args.scheduler, self.args.workers, self.starting)
             if cluster is not None:
                 closing.callback(cluster.close)

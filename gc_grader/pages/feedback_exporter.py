@@ -16,10 +16,10 @@ each page's time went to work that gives that student nothing new:
   for every student. Both are functions of the cell's text: the markdown's when the cell has no
   attachments and ``embed_images`` is off (then neither the cell nor the notebook's folder is
   read), the code's given the notebook's language (and no ``magics_language``), and both of the
-  exporter's settings that shape them (``_Settings``). This process keeps the HTML of the ``KEPT``
-  cells seen most recently, by their text and those settings, for every exporter it makes: a
-  grade-class worker makes one per batch of students, and rendering the instructor's cells again
-  cost each batch about 0.1 CPU-s.
+  settings of what renders them, the exporter's markdown filter and its highlighter (``_Settings``).
+  This process keeps the HTML of the ``KEPT`` cells seen most recently, by their text and those
+  settings, for every exporter it makes: a grade-class worker makes one per batch of students, and
+  rendering the instructor's cells again cost each batch about 0.1 CPU-s.
 - **Compiling the templates**, once per command (about 0.1 s; a grade-class worker runs one
   per batch): jinja's own file cache (in the temp folder, checked against each template's
   source) keeps the compiled code for later commands.
@@ -43,23 +43,15 @@ KEPT = 512
 
 
 class _Settings:
-    """An exporter as its kept HTML sees it: equal to (and hashed as) any exporter whose cells
-    would render alike, whatever else differs (its course folder, its resources).
+    """What renders a kind of cell (an exporter's markdown filter, a highlighter), as its kept HTML
+    sees it: equal to (and hashed as) any other whose ``key`` is the same, that is, any that
+    would render a cell of the same text alike. It refers to what renders weakly: the kept HTML
+    keeps no exporter alive, and a cell not kept yet is rendered by the one that asks for it."""
 
-    That is its class (whose filters render), the settings HTMLExporter's markdown filter passes
-    to its renderer, and every configurable setting of the highlighter it would make, as
-    configured (``extra_formatter_options``, say). It refers to its exporter weakly: the kept
-    HTML does not keep exporters alive, and a cell not kept yet is rendered by the exporter that
-    asks for it."""
+    __slots__ = ("key", "renderer")
 
-    __slots__ = ("key", "exporter")
-
-    def __init__(self, exporter):
-        highlighter = Highlight2HTML(parent=exporter)
-        self.key = (type(exporter), exporter.anchor_link_text, exporter.exclude_anchor_links,
-                    repr(sorted(exporter.lexer_options.items())),
-                    repr(sorted((name, getattr(highlighter, name)) for name in highlighter.trait_names(config=True))))
-        self.exporter = weakref.ref(exporter)
+    def __init__(self, key, renderer):
+        self.key, self.renderer = key, weakref.ref(renderer)
 
     def __eq__(self, other):
         return isinstance(other, _Settings) and self.key == other.key
@@ -68,14 +60,29 @@ class _Settings:
         return hash(self.key)
 
 
+def _markdown_settings(exporter):
+    """The exporter's class (whose filter renders) and the settings HTMLExporter's markdown
+    filter hands its renderer, as they are now."""
+    return _Settings((type(exporter), exporter.anchor_link_text, exporter.exclude_anchor_links,
+                      repr(sorted(exporter.lexer_options.items()))), exporter)
+
+
+def _code_settings(highlighter):
+    """The highlighter's class, lexer and every configurable setting, however it was configured
+    (``extra_formatter_options``, say, from the course's configuration or given to it)."""
+    return _Settings((type(highlighter), highlighter.pygments_lexer,
+                      repr(sorted((name, getattr(highlighter, name)) for name in highlighter.trait_names(config=True)))),
+                     highlighter)
+
+
 @functools.lru_cache(maxsize=KEPT)
 def _kept_markdown(settings, source):
-    return settings.exporter()._render_markdown(source)
+    return settings.renderer()._render_markdown(source)
 
 
 @functools.lru_cache(maxsize=KEPT)
-def _kept_code(settings, lexer, language, source):
-    return settings.exporter()._highlight_code(lexer, language, source)
+def _kept_code(settings, language, source):
+    return settings.renderer()(source, language)
 
 
 class _RenderedPage(TemplateExporter):
@@ -96,11 +103,8 @@ class FeedbackHTMLExporter(HTMLExporter, _RenderedPage):
     """HTMLExporter that parses a page again only where that could change it, renders each
     distinct cell once, and keeps its compiled templates between commands (see the module)."""
 
-    _settings = None
-
     def from_notebook_node(self, nb, resources=None, **kw):
         self._kept_page = None
-        self._settings = _Settings(self)       # as they are for this page
         try:
             page, resources = super().from_notebook_node(nb, resources, **kw)
             return (page if self._kept_page is None else self._kept_page), resources
@@ -112,7 +116,7 @@ class FeedbackHTMLExporter(HTMLExporter, _RenderedPage):
         """nbconvert's markdown filter, its HTML kept by the text where nothing else goes in."""
         if self.embed_images or (context.get("cell") or {}).get("attachments"):
             return super().markdown2html(context, source)
-        return _kept_markdown(self._settings or _Settings(self), source)
+        return _kept_markdown(_markdown_settings(self), source)
 
     def _render_markdown(self, source):
         return super().markdown2html({}, source)
@@ -121,16 +125,14 @@ class FeedbackHTMLExporter(HTMLExporter, _RenderedPage):
         """HTMLExporter registers a highlighter of the notebook's language for each notebook:
         this one keeps its HTML by the language and the code."""
         if name == "highlight_code" and type(jinja_filter) is Highlight2HTML:
-            jinja_filter = functools.partial(self._highlight, jinja_filter)
+            jinja_filter = functools.partial(self._highlight, jinja_filter, _code_settings(jinja_filter))
         return super().register_filter(name, jinja_filter)
 
-    def _highlight(self, highlighter, source, language=None, metadata=None):
+    @staticmethod
+    def _highlight(highlighter, settings, source, language=None, metadata=None):
         if (metadata and "magics_language" in metadata) or not isinstance(language, (str, type(None))):
             return highlighter(source, language, metadata)
-        return _kept_code(self._settings or _Settings(self), highlighter.pygments_lexer, language, source)
-
-    def _highlight_code(self, lexer, language, source):
-        return Highlight2HTML(pygments_lexer=lexer, parent=self)(source, language)
+        return _kept_code(settings, language, source)
 
     def _create_environment(self):
         environment = super()._create_environment()

@@ -36,6 +36,10 @@ def test_the_local_workers_start_with_the_grading_code_imported_and_without_dask
 
     from gc_grader.class_grading.cluster import start_client
 
+    import logging
+
+    from distributed.worker_memory import parse_memory_limit
+
     client, cluster = start_client(None, 1)
     try:
         seen = client.run(lambda: (__import__("dask").config.get("distributed.worker.profile.enabled"),
@@ -43,6 +47,10 @@ def test_the_local_workers_start_with_the_grading_code_imported_and_without_dask
                                           & set(__import__("sys").modules))))
         assert list(seen.values()) == [(False, ["IPython.lib.lexers", "gc_grader.class_grading.worker",
                                                 "nbgrader.api"])]
+        # A lone worker may use all the machine's memory, as with LocalCluster(n_workers=1) (not a
+        # core's share, Dask's figure for a worker it was not told the number of).
+        limits = client.run(lambda dask_worker: dask_worker.memory_manager.memory_limit)
+        assert list(limits.values()) == [parse_memory_limit("auto", 1, 1, logger=logging.getLogger())]
     finally:
         client.close()
         cluster.close()
@@ -235,7 +243,8 @@ def test_the_local_cluster_ends_with_the_grading_even_when_the_grading_fails():
 
 #: In a process of its own, as ``python -m gc_grader.class_grading`` does it: local workers started,
 #: then nbgrader imported on the main thread while they start. Prints whether they were still
-#: starting when the start returned, then every module imported on each thread meanwhile (not
+#: starting when the start returned, how many worker processes were running before they were
+#: waited for, how many came up, then every module imported on each thread meanwhile (not
 #: while the main thread waits for Dask to make the cluster: nothing is imported beside that).
 EARLY_START_PROBE = """
 import json, sys, threading
@@ -266,6 +275,8 @@ if __name__ == "__main__":
     starting = cluster.LocalWorkers(2)
     still_starting = len(starting.cluster.scheduler.workers) < 2
     import nbgrader.api, nbgrader.apps.exportapp
+    import psutil
+    spawned = [child for child in psutil.Process().children(recursive=True) if "spawn_main" in " ".join(child.cmdline())]
     client, _ = starting.take()
     sys.meta_path.remove(recorder)
     up = len(client.nthreads())
@@ -273,7 +284,7 @@ if __name__ == "__main__":
     starting.close()
     # A module only tried (an optional one that is not installed) leaves nothing half made.
     imported = {thread: [name for name in names if name in sys.modules] for thread, names in recorder.seen.items()}
-    print(json.dumps([still_starting, up, imported]))
+    print(json.dumps([still_starting, len(spawned), up, imported]))
 """
 
 
@@ -288,8 +299,9 @@ def test_local_workers_start_beside_the_commands_imports_and_dasks_thread_import
 
     output = subprocess.run([sys.executable, "-c", EARLY_START_PROBE], capture_output=True, text=True,
                             check=True, timeout=180).stdout
-    still_starting, up, seen = json.loads(output.splitlines()[-1])
+    still_starting, spawned, up, seen = json.loads(output.splitlines()[-1])
     assert still_starting and up == 2
+    assert spawned >= 2                       # the workers' processes were started before they were waited for
     assert len(seen.get("MainThread", [])) > 100                  # the recorder sees imports: nbgrader's
     assert {thread: names for thread, names in seen.items() if thread != "MainThread" and names} == {}
 
@@ -303,14 +315,21 @@ def test_local_workers_closed_while_they_start_end_and_leave_the_configuration_a
 
     from gc_grader.class_grading.cluster import LocalWorkers
 
-    before = _our_processes()
+    import time
+
+    before, ticking = _our_processes(), dask.config.get("distributed.admin.tick.interval")
     starting = LocalWorkers(1)
-    assert dask.config.get("distributed.admin.tick.interval") == "1s"
+    assert dask.config.get("distributed.admin.tick.interval") == "1s" != ticking
+    deadline = time.monotonic() + 30
+    while not any("spawn_main" in " ".join(child.cmdline()) for child in _our_processes() - before):
+        assert time.monotonic() < deadline, "no worker process started"
+        time.sleep(0.02)
+    assert not starting.cluster.scheduler.workers                 # started, not up yet
     starting.close()
     starting.close()                                              # again: nothing more to do
     gone, alive = psutil.wait_procs(_our_processes() - before, timeout=10)
     assert alive == []
-    assert dask.config.get("distributed.admin.tick.interval") == "20ms"
+    assert dask.config.get("distributed.admin.tick.interval") == ticking
     assert dask.config.get("distributed.worker.preload") == []
 
 

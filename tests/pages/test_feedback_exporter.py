@@ -13,11 +13,13 @@ import gc
 import logging
 import time
 import uuid
+import weakref
 
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
 from nbconvert.exporters import HTMLExporter, NotebookExporter
+from nbconvert.filters.highlight import Highlight2HTML
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from traitlets.config import Config
 
@@ -111,12 +113,14 @@ def test_the_cells_rendered_by_one_exporter_serve_the_next_with_the_same_setting
     nb.cells.insert(0, new_markdown_cell(f"## A heading of this test only, {uuid.uuid4().hex}"))
     first = FeedbackHTMLExporter(template_name="classic")
     page = first.from_notebook_node(copy.deepcopy(nb))[0]
+    gone = weakref.ref(first)
     del first
     gc.collect()
+    assert gone() is None
     rendered = []
-    for name in ("_render_markdown", "_highlight_code"):
-        original = getattr(FeedbackHTMLExporter, name)
-        monkeypatch.setattr(FeedbackHTMLExporter, name,
+    for owner, name in ((FeedbackHTMLExporter, "_render_markdown"), (Highlight2HTML, "__call__")):
+        original = getattr(owner, name)
+        monkeypatch.setattr(owner, name,
                             lambda self, *args, original=original, name=name: rendered.append(name) or original(self, *args))
     assert FeedbackHTMLExporter(template_name="classic").from_notebook_node(copy.deepcopy(nb))[0] == page
     assert rendered == []
@@ -126,7 +130,17 @@ def test_the_cells_rendered_by_one_exporter_serve_the_next_with_the_same_setting
     numbered = Config()
     numbered.Highlight2HTML.extra_formatter_options = {"linenos": "inline"}
     lines = FeedbackHTMLExporter(config=numbered, template_name="classic").from_notebook_node(copy.deepcopy(nb))[0]
-    assert "_highlight_code" in rendered and 'class="linenos"' in lines and 'class="linenos"' not in page
+    assert "__call__" in rendered and 'class="linenos"' in lines and 'class="linenos"' not in page
+
+
+def test_a_highlighter_given_to_the_exporter_highlights_with_its_own_settings():
+    """As in stock nbconvert, a highlighter handed to the exporter (not made from its configuration)
+    highlights with the settings it was given."""
+    nb = a_notebook(f"z = {uuid.uuid4().int}")
+    given = {"highlight_code": Highlight2HTML(extra_formatter_options={"linenos": "inline"})}
+    ours = FeedbackHTMLExporter(template_name="classic", filters=given).from_notebook_node(copy.deepcopy(nb))[0]
+    stock = HTMLExporter(template_name="classic", filters=given).from_notebook_node(copy.deepcopy(nb))[0]
+    assert 'class="linenos"' in stock and dom(ours) == dom(stock)
 
 
 # --------------------------------------------------------------------------- the pass's test
