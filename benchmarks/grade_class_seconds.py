@@ -122,8 +122,11 @@ def split(course):
 
     The phases nest: the kernel's start is part of the notebook's run, which with the judge
     is part of autograde, which with feedback is part of the worker's batch; each line is a
-    phase minus what it holds. "Scheduling and start-up" is the run's wall time times the
-    workers, minus everything the workers and the coordinator measured."""
+    phase minus what it holds. "Scheduling and start-up" is the workers' time in the run that
+    no batch took: the run's wall time times the workers, minus their batches. (The coordinator
+    records beside them, in its own process. The run is the coordinator's: local workers start
+    as the command begins, before it imports nbgrader, so only what is left of their start when
+    the coordinator takes them counts here; the command's whole time, printed above, counts it all.)"""
     import json
     data = json.loads((course / "reports" / ASSIGNMENT / "seconds.json").read_text())
     n, t = data["submissions"], data["seconds"]
@@ -131,7 +134,7 @@ def split(course):
     phases = [t.get("kernel start", 0), t.get("notebook", 0) - t.get("kernel start", 0), t.get("judge", 0),
               t.get("autograde", 0) + t.get("feedback", 0) - t.get("notebook", 0) - t.get("judge", 0),
               t.get("worker", 0) - t.get("autograde", 0) - t.get("feedback", 0), t.get("recording", 0)]
-    phases.append(t.get("wall", 0) * workers - t.get("worker", 0) - t.get("recording", 0))
+    phases.append(t.get("wall", 0) * workers - t.get("worker", 0))
     return {name: value / n for name, value in zip(SPLIT, phases)}
 
 
