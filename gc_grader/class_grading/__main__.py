@@ -21,7 +21,7 @@ try:
     from gc_grader.class_grading.cli import main       # imported while the workers start
     status = main(args=args, starting=starting)
 finally:
-    if starting is not None:      # main closes them; this is for a failed import or Ctrl-C during it
+    if starting is not None:      # on every way out (main closes them sooner when it can)
         starting.close()
 # Python's exit runs the garbage collector over everything nbgrader, Dask and matplotlib left
 # (about 160 000 objects): 0.4 s of the command's time. Frozen, they are left to the end of the

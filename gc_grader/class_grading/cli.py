@@ -160,19 +160,12 @@ def write_seconds(path, submissions, seconds):
 
 def main(argv=None, *, args=None, starting=None):
     """The command: ``argv`` (or ``args`` parsed and ``prepare``d already, with ``starting``
-    local workers started meanwhile, as ``python -m gc_grader.class_grading`` does). Those
-    workers are closed on every way out: by the coordinator once it has graded, else here."""
+    local workers started meanwhile, as ``python -m gc_grader.class_grading`` does, which closes
+    them on every way out). The coordinator takes them when there is someone to grade; else
+    they are closed here as soon as that is known."""
     if args is None:
         args = parse_args(argv)
         prepare(args)
-    try:
-        return _graded(args, starting)
-    finally:
-        if starting is not None:
-            starting.close()
-
-
-def _graded(args, starting):
     try:
         course = Course(Path.cwd(), args.db)
         course.require_folders_inside()

@@ -14,8 +14,8 @@ everything it starts (``CORES``, ``pin_to_core``).
 imports) then goes on beside the command's own imports and checks (about 2.5 s, on one core)
 instead of after them. The coordinator takes them when there is someone to grade; otherwise
 the command closes them as soon as it knows. Either way the cluster is closed before the
-command goes on to export and report, not beside them: closing it in a thread while the report imported
-matplotlib once made that import fail (a fresh-clone test run).
+command goes on to export and report, not beside them: closing it in a thread while the
+report imported matplotlib once made that import fail (a fresh-clone test run).
 """
 
 import gc
@@ -95,7 +95,8 @@ class LocalWorkers:
         try:
             self.cluster = LocalCluster(n_workers=0, threads_per_worker=1, processes=True,
                                         dashboard_address=None, silence_logs=logging.ERROR,
-                                        memory_limit=parse_memory_limit("auto", 1, workers, logger=logging.getLogger(__name__)),
+                                        memory_limit=parse_memory_limit("auto", 1, workers,
+                                                                        logger=logging.getLogger(__name__)),
                                         death_timeout=START_SECONDS)
             self.cluster.scale(workers)
         except BaseException:
