@@ -64,3 +64,25 @@ def test_within_a_batch_only_the_first_gradebook_opened_checks_the_schema(tmp_pa
     assert "create_all" not in vars(nbgrader.api.Base.metadata)
     with Gradebook(f"sqlite:///{tmp_path / 'new.db'}", "course") as elsewhere:   # after the batch: nbgrader's own
         assert "alembic_version" in sqlalchemy.inspect(elsewhere.engine).get_table_names()
+
+
+def _sqlite_settings(gradebook):
+    with gradebook.engine.connect() as connection:
+        return tuple(connection.exec_driver_sql(f"PRAGMA {name}").scalar() for name in ("synchronous", "journal_mode"))
+
+
+def test_a_scratch_gradebook_does_not_wait_for_the_disk_and_still_rolls_back(tmp_path):
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with Gradebook(url, "course") as before:         # SQLite's own settings (FULL, a journal file)
+        assert _sqlite_settings(before) == (2, "delete")
+    with _one_engine_per_database():
+        with Gradebook(url, "course") as scratch:
+            assert _sqlite_settings(scratch) == (0, "memory")
+            scratch.add_student("ada")
+            scratch.db.add(nbgrader.api.Student(id="grace"))
+            scratch.db.flush()
+            scratch.db.rollback()                     # the journal in memory undoes what was not committed
+            assert [student.id for student in scratch.students] == ["ada"]
+    with Gradebook(url, "course") as after:          # the instructor's gradebooks keep SQLite's settings
+        assert _sqlite_settings(after) == (2, "delete")
+        assert [student.id for student in after.students] == ["ada"]
