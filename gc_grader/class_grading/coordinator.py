@@ -68,6 +68,8 @@ class Coordinator:
         self.starting = starting
         self.bundle, self.grading = bundle, grading_fingerprint(bundle)
         self.graded, self.in_flight = [], {}
+        #: The worker each batch in flight was sent to (``least_busy_worker``), by task key.
+        self.placed = {}
         #: Seconds per phase of the whole run (gc_grader.stopwatch): the workers' phases, summed
         #: over every batch (failed ones too), "recording" here, and "wall", the run end to end.
         self.seconds = defaultdict(float)
@@ -96,6 +98,7 @@ class Coordinator:
             with tqdm(total=len(students), unit="student", desc="grading", file=sys.stderr, mininterval=0.5) as bar:
                 for future in self.running:
                     _, jobs = self.in_flight.pop(future.key)
+                    self.placed.pop(future.key, None)
                     try:
                         results = future.result()
                     except Exception as error:  # KilledWorker: workers died grading it, again and again
@@ -117,7 +120,8 @@ class Coordinator:
 
     def hand_out(self):
         """Keep every worker busy, plus one batch waiting each (workers may join or leave)."""
-        target = 2 * max(1, len(self.client.nthreads())) + 1
+        threads = self.client.nthreads()
+        target = 2 * max(1, len(threads)) + 1
         while self.waiting and len(self.in_flight) < target:
             batch, jobs = self.waiting.pop(), []
             for student in batch:
@@ -126,9 +130,37 @@ class Coordinator:
                 except OSError as error:
                     self.failures[student] = f"not graded: its files cannot be read ({error})"
             if jobs:
-                future = self.client.submit(grade_students, self.bundle_future, jobs, pure=False)
+                worker = self.least_busy_worker(threads)
+                placement = {"workers": [worker], "allow_other_workers": True} if worker else {}
+                future = self.client.submit(grade_students, self.bundle_future, jobs, pure=False, **placement)
                 self.in_flight[future.key] = future, jobs
+                self.placed[future.key] = worker
                 self.running.add(future)
+
+    def least_busy_worker(self, threads):
+        """The worker with the fewest students handed to it and not yet graded per thread
+        (``threads``: Dask's {worker: threads}); None with one worker.
+
+        Why: Dask places a task on a worker as it is submitted, not knowing how many students
+        it holds, and a worker runs what it was given in turn. The batches shrink towards the
+        end of the class, and Dask once stacked the larger ones on one worker: 40 students on
+        two workers, one graded 24 of them in three batches while the other went idle for 6
+        of the run's 29 seconds. Each batch now goes to the worker with the least left to
+        grade (where Dask says each batch is, else where it was sent), and may run elsewhere
+        if that worker leaves."""
+        where = self.client.processing()          # {worker: keys of the tasks it holds}
+        if len(where) < 2:
+            return None
+        load, counted = dict.fromkeys(where, 0), set()
+        for worker, keys in where.items():
+            for key in keys:
+                if key in self.in_flight:
+                    load[worker] += len(self.in_flight[key][1])
+                    counted.add(key)
+        for key, (future, jobs) in self.in_flight.items():
+            if key not in counted and not future.done() and self.placed.get(key) in load:
+                load[self.placed[key]] += len(jobs)
+        return min(load, key=lambda worker: load[worker] / max(1, threads.get(worker, 1)))
 
     def record(self, result):
         """Grades (one transaction), then files, then feedback with manual scores, then the mark."""

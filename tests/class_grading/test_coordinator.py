@@ -1,6 +1,8 @@
 """How grade-class splits a class into batches for its workers (gc_grader/class_grading/coordinator.py),
 and the local cluster they run on (gc_grader/class_grading/cluster.py)."""
 
+import threading
+
 import pytest
 
 from gc_grader.class_grading.coordinator import batches
@@ -346,3 +348,59 @@ def test_a_local_worker_that_cannot_start_is_named(monkeypatch):
     import psutil
     gone, alive = psutil.wait_procs(_our_processes() - before, timeout=10)
     assert alive == []
+
+
+#: Holds the tasks of the placement test on their workers until it is set (the workers are
+#: threads of this process).
+_GATE = threading.Event()
+
+
+def _held(*_):
+    _GATE.wait(30)
+    return True
+
+
+def test_each_batch_goes_to_the_worker_with_the_fewest_students_left():
+    """Dask places a task as it is submitted; the coordinator tells it where, by the students
+    each worker holds (where Dask says each batch is, else where it was sent)."""
+    from argparse import Namespace
+
+    from distributed import Client, LocalCluster
+
+    from gc_grader.class_grading.coordinator import Coordinator
+    from gc_grader.class_grading.model import CourseBundle
+
+    _GATE.clear()
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as local, \
+            Client(local) as client:
+        threads = client.nthreads()
+        first, second = sorted(threads)
+        bundle = CourseBundle("gradient_checking", "course", b"", b"", {}, b"")
+        coordinator = Coordinator(Namespace(scheduler=None, workers=2, batch=4, assignment="a"), None, None, bundle, {})
+        coordinator.client = client
+
+        def hand(worker, students, *depends):
+            future = client.submit(_held, *depends, pure=False, workers=[worker])
+            coordinator.in_flight[future.key] = future, ["student"] * students
+            coordinator.placed[future.key] = worker
+            return future
+
+        try:
+            running = hand(first, 10)
+            assert coordinator.least_busy_worker(threads) == second
+            hand(second, 4)
+            hand(second, 3)
+            assert coordinator.least_busy_worker(threads) == second          # 7 against 10
+            hand(second, 4, running)          # waits for another task: on no worker's list yet, counted where sent
+            assert coordinator.least_busy_worker(threads) == first           # 11 against 10
+            # Per thread: a worker of two threads holding 10 has less left than one of one holding 11.
+            assert coordinator.least_busy_worker({first: 2, second: 1}) == first
+        finally:
+            _GATE.set()
+        client.gather([future for future, _ in coordinator.in_flight.values()])
+        _GATE.clear()
+        try:
+            hand(second, 1)
+            assert coordinator.least_busy_worker(threads) == first      # its 10, graded, no longer count
+        finally:
+            _GATE.set()
