@@ -120,8 +120,7 @@ class Coordinator:
 
     def hand_out(self):
         """Keep every worker busy, plus one batch waiting each (workers may join or leave)."""
-        threads = self.client.nthreads()
-        target = 2 * max(1, len(threads)) + 1
+        target = 2 * max(1, len(self.client.nthreads())) + 1
         while self.waiting and len(self.in_flight) < target:
             batch, jobs = self.waiting.pop(), []
             for student in batch:
@@ -130,24 +129,24 @@ class Coordinator:
                 except OSError as error:
                     self.failures[student] = f"not graded: its files cannot be read ({error})"
             if jobs:
-                worker = self.least_busy_worker(threads)
+                worker = self.least_busy_worker()
                 placement = {"workers": [worker], "allow_other_workers": True} if worker else {}
                 future = self.client.submit(grade_students, self.bundle_future, jobs, pure=False, **placement)
                 self.in_flight[future.key] = future, jobs
                 self.placed[future.key] = worker
                 self.running.add(future)
 
-    def least_busy_worker(self, threads):
-        """The worker with the fewest students handed to it and not yet graded per thread
-        (``threads``: Dask's {worker: threads}); None with one worker.
+    def least_busy_worker(self):
+        """The worker with the fewest students handed to it and not yet graded; None with one.
+        Not per thread: a worker grades one batch at a time (``worker._ONE_AT_A_TIME``).
 
         Why: Dask places a task on a worker as it is submitted, not knowing how many students
         it holds, and a worker runs what it was given in turn. The batches shrink towards the
         end of the class, and Dask once stacked the larger ones on one worker: 40 students on
         two workers, one graded 24 of them in three batches while the other went idle for 6
         of the run's 29 seconds. Each batch now goes to the worker with the least left to
-        grade (where Dask says each batch is, else where it was sent), and may run elsewhere
-        if that worker leaves."""
+        grade (where Dask says each batch is, else where it was sent). It runs elsewhere if
+        that worker leaves, or if Dask's work stealing moves it."""
         where = self.client.processing()          # {worker: keys of the tasks it holds}
         if len(where) < 2:
             return None
@@ -160,7 +159,7 @@ class Coordinator:
         for key, (future, jobs) in self.in_flight.items():
             if key not in counted and not future.done() and self.placed.get(key) in load:
                 load[self.placed[key]] += len(jobs)
-        return min(load, key=lambda worker: load[worker] / max(1, threads.get(worker, 1)))
+        return min(load, key=load.get)
 
     def record(self, result):
         """Grades (one transaction), then files, then feedback with manual scores, then the mark."""

@@ -73,8 +73,9 @@ def _sqlite_settings(gradebook):
 
 def test_a_scratch_gradebook_does_not_wait_for_the_disk_and_still_rolls_back(tmp_path):
     url = f"sqlite:///{tmp_path / 'gradebook.db'}"
-    with Gradebook(url, "course") as before:         # SQLite's own settings (FULL, a journal file)
-        assert _sqlite_settings(before) == (2, "delete")
+    with Gradebook(url, "course") as before:         # SQLite's own settings (a journal file on disk)
+        sqlites_own = _sqlite_settings(before)
+    assert sqlites_own != (0, "memory")
     with _one_engine_per_database():
         with Gradebook(url, "course") as scratch:
             assert _sqlite_settings(scratch) == (0, "memory")
@@ -83,6 +84,8 @@ def test_a_scratch_gradebook_does_not_wait_for_the_disk_and_still_rolls_back(tmp
             scratch.db.flush()
             scratch.db.rollback()                     # the journal in memory undoes what was not committed
             assert [student.id for student in scratch.students] == ["ada"]
+        with Gradebook(url, "course") as reopened:    # the engine's pool was emptied as the first closed
+            assert _sqlite_settings(reopened) == (0, "memory")
     with Gradebook(url, "course") as after:          # the instructor's gradebooks keep SQLite's settings
-        assert _sqlite_settings(after) == (2, "delete")
+        assert _sqlite_settings(after) == sqlites_own
         assert [student.id for student in after.students] == ["ada"]
