@@ -67,9 +67,9 @@ class Coordinator:
         #: Local workers started before the command's imports (``cluster.LocalWorkers``), if any.
         self.starting = starting
         self.bundle, self.grading = bundle, grading_fingerprint(bundle)
+        #: The batches handed out and not yet back, by task key: (future, jobs, the worker it was
+        #: sent to, or None when Dask chose).
         self.graded, self.in_flight = [], {}
-        #: The worker each batch in flight was sent to (``least_busy_worker``), by task key.
-        self.placed = {}
         #: Seconds per phase of the whole run (gc_grader.stopwatch): the workers' phases, summed
         #: over every batch (failed ones too), "recording" here, and "wall", the run end to end.
         self.seconds = defaultdict(float)
@@ -90,15 +90,14 @@ class Coordinator:
             if cluster is not None:
                 closing.callback(cluster.close)
             closing.callback(client.close)
-            closing.callback(lambda: client.cancel([future for future, _ in self.in_flight.values()]))
+            closing.callback(lambda: client.cancel([future for future, *_ in self.in_flight.values()]))
             self.client, self.running = client, as_completed()
             self.bundle_future = client.submit(same_bundle, self.bundle, pure=False)
             self.waiting = list(reversed(batches(students, self.args.batch, len(client.nthreads()))))
             self.hand_out()
             with tqdm(total=len(students), unit="student", desc="grading", file=sys.stderr, mininterval=0.5) as bar:
                 for future in self.running:
-                    _, jobs = self.in_flight.pop(future.key)
-                    self.placed.pop(future.key, None)
+                    _, jobs, _ = self.in_flight.pop(future.key)
                     try:
                         results = future.result()
                     except Exception as error:  # KilledWorker: workers died grading it, again and again
@@ -132,8 +131,7 @@ class Coordinator:
                 worker = self.least_busy_worker()
                 placement = {"workers": [worker], "allow_other_workers": True} if worker else {}
                 future = self.client.submit(grade_students, self.bundle_future, jobs, pure=False, **placement)
-                self.in_flight[future.key] = future, jobs
-                self.placed[future.key] = worker
+                self.in_flight[future.key] = future, jobs, worker
                 self.running.add(future)
 
     def least_busy_worker(self):
@@ -156,9 +154,9 @@ class Coordinator:
                 if key in self.in_flight:
                     load[worker] += len(self.in_flight[key][1])
                     counted.add(key)
-        for key, (future, jobs) in self.in_flight.items():
-            if key not in counted and not future.done() and self.placed.get(key) in load:
-                load[self.placed[key]] += len(jobs)
+        for key, (future, jobs, sent_to) in self.in_flight.items():
+            if key not in counted and not future.done() and sent_to in load:
+                load[sent_to] += len(jobs)
         return min(load, key=load.get)
 
     def record(self, result):

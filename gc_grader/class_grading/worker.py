@@ -45,9 +45,9 @@ FIRST_GRADING_IMPORTS = ("IPython.lib.lexers", "sqlalchemy.dialects.sqlite", "nu
 #: waiting for the disk and keeps its rollback journal in memory. Why: nbgrader commits about
 #: 21 times per student in it, and each commit waited for its journal and its database to
 #: reach the disk (about 1.4 ms per commit on the benchmark machine's disk, 0.5 ms of it CPU,
-#: against 0.13 ms for a database in memory). A scratch gradebook is thrown away with its batch and
-#: a batch whose worker dies is graded again from the start, so what reaching the disk
-#: protects against (a power cut, a crash) costs nothing here. A transaction still rolls
+#: against 0.13 ms for a database in memory). A scratch gradebook is thrown away with its
+#: batch, and a batch whose worker dies is graded again from the start, so what reaching the
+#: disk protects against (a power cut, a crash) costs nothing here. A transaction still rolls
 #: back as before: its journal is kept, in memory. The instructor's gradebook, which the
 #: coordinator writes, keeps SQLite's (and nbgrader's) settings.
 SCRATCH_GRADEBOOK_PRAGMAS = ("PRAGMA synchronous=OFF", "PRAGMA journal_mode=MEMORY")

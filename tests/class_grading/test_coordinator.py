@@ -381,8 +381,7 @@ def test_each_batch_goes_to_the_worker_with_the_fewest_students_left():
 
         def hand(worker, students, *depends):
             future = client.submit(_held, *depends, pure=False, workers=[worker])
-            coordinator.in_flight[future.key] = future, ["student"] * students
-            coordinator.placed[future.key] = worker
+            coordinator.in_flight[future.key] = future, ["student"] * students, worker
             return future
 
         try:
@@ -395,7 +394,7 @@ def test_each_batch_goes_to_the_worker_with_the_fewest_students_left():
             assert coordinator.least_busy_worker() == first           # 11 against 10
         finally:
             _GATE.set()
-        client.gather([future for future, _ in coordinator.in_flight.values()])
+        client.gather([future for future, *_ in coordinator.in_flight.values()])
         _GATE.clear()
         try:
             hand(second, 1)
