@@ -17,7 +17,8 @@ the results (numbers, types, shapes, error messages) go back, as JSON of the sha
     python runner.py < {"batch": [REQUEST, ...], "seconds": S} > {EXERCISE: OUTCOME, ...}
 
 One process judges all the exercises of a submission: numpy and the helpers are imported
-once, then each answer runs in a forked child of its own, side by side (``run_all``).
+once, then the answers run in turn in a forked child, each reported as it ends; one that
+ends its child or runs late leaves the next to a fresh child (``run_all``).
 """
 
 import ast
@@ -154,76 +155,112 @@ def _answer_line(error, sources):
 
 
 def run_all(batch, seconds, report_fd):
-    """Every request of ``batch`` in a child process of its own, side by side; their outcomes.
+    """Every request of ``batch`` run in turn in a child process; their outcomes.
 
-    numpy and the helpers are imported once, here, before any student code runs, and each
-    child starts from that state (fork), so one answer cannot touch another's. A child's
-    outcome is its report, or its exit code when it died, or a timeout after ``seconds``.
+    numpy and the helpers are imported once, here, before any student code runs. A child
+    forked from that state runs the answers one after another, each on its own ``seconds``,
+    and reports each as it ends (``_in_turn``). One fork per submission, not one per answer:
+    each fork's copy of this process's memory cost more than most answers take to run (on
+    the benchmark machine the judge of a submission took 72 ms of CPU instead of 100). An
+    answer that ends its child, runs late or writes over its report takes only its own
+    outcome with it: the answers after it run in a fresh child from the same state. Each
+    answer gets a namespace of its own, but answers sharing a child share its modules: one
+    whose definitions change numpy's settings or a helper changes them for the answers after
+    it, as the student's own kernel would. An outcome is the answer's report, or its child's
+    exit code when it died, or a timeout.
     """
     for name in batch[0]["explorer_modules"] if batch else ():
         sys.modules[name] = _ExplorerOnly(name)
     if batch:
         exec(batch[0]["standard_imports"], {"__name__": "__main__"})
-    children = {}
-    for request in batch:
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:                               # the child: this exercise's answer alone
-            code = 1
-            try:
-                os.close(read_end)
-                os.close(report_fd)
-                for _, other in children.values():
-                    os.close(other)
-                with os.fdopen(write_end, "w") as out:
-                    out.write(json.dumps(run(request)))
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(write_end)
-        children[request["exercise"]] = (pid, read_end)
-    deadline = time.monotonic() + seconds
-    texts = _read_all({read_end: exercise for exercise, (_, read_end) in children.items()}, deadline)
     outcomes = {}
-    for exercise, (pid, read_end) in children.items():
-        os.close(read_end)
-        done, status = _wait(pid, deadline)
-        if not done:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            outcomes[exercise] = {"timeout": True}
-        elif os.waitstatus_to_exitcode(status) != 0:
-            outcomes[exercise] = {"exit": os.waitstatus_to_exitcode(status)}
-        else:
-            outcomes[exercise] = {"report": texts.get(exercise, b"").decode("utf-8", "replace")}
+    while len(outcomes) < len(batch):
+        outcomes.update(_in_turn([request for request in batch if request["exercise"] not in outcomes],
+                                 seconds, report_fd))
     return outcomes
 
 
-def _read_all(readers, deadline):
-    """What each pipe of ``readers`` (fd -> name) gives until it closes or ``deadline``, bounded."""
-    texts = {name: b"" for name in readers.values()}
-    with selectors.DefaultSelector() as selector:
-        for fd in readers:
-            selector.register(fd, selectors.EVENT_READ)
-        while selector.get_map() and time.monotonic() < deadline:
-            for key, _ in selector.select(timeout=max(0.0, deadline - time.monotonic())):
-                chunk = os.read(key.fd, 1 << 16)
-                name = readers[key.fd]
-                if not chunk or len(texts[name]) > MAX_CHILD_REPORT:
-                    selector.unregister(key.fd)
-                else:
-                    texts[name] += chunk
-    return texts
+def _in_turn(requests, seconds, report_fd):
+    """The outcomes of ``requests`` run one after another in one child, up to the first that
+    does not report in time (its outcome included): at least one outcome."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                   # the child: these answers, in turn
+        code = 1
+        try:
+            os.close(read_end)
+            os.close(report_fd)
+            for request in requests:
+                report = json.dumps(run(request)).encode()
+                _write_all(write_end, b"%d\n" % len(report) + report)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    outcomes, stopped, why, status = {}, None, None, None
+    try:
+        with selectors.DefaultSelector() as selector:
+            selector.register(read_end, selectors.EVENT_READ)
+            pending = b""
+            for request in requests:
+                deadline = time.monotonic() + seconds
+                report, pending, why = _next_report(read_end, selector, pending, deadline)
+                if why is not None:
+                    stopped = request["exercise"]
+                    break
+                outcomes[request["exercise"]] = {"report": report.decode("utf-8", "replace")}
+        if why == "ended":
+            status = _ended(pid, deadline)
+            if status is None:          # it closed its end of the pipe, and runs on
+                why = "late"
+    finally:
+        os.close(read_end)
+        if status is None:
+            os.kill(pid, signal.SIGKILL)    # done with it, or it ran late, or wrote what is no report
+            _, status = os.waitpid(pid, 0)
+    if stopped is not None:
+        code = os.waitstatus_to_exitcode(status)
+        outcomes[stopped] = ({"timeout": True} if why == "late" else {"exit": code} if why == "ended" and code != 0
+                             else {"report": ""})
+    return outcomes
 
 
-def _wait(pid, deadline):
+def _next_report(fd, selector, pending, deadline):
+    """(the next report read from ``fd``, what was read after it, None), or (None, b"", why) when
+    none comes whole by ``deadline``: why is "ended" (the child closed its end: it ended), "late"
+    or "garbage" (what it wrote is not a report)."""
+    while True:
+        header, newline, rest = pending.partition(b"\n")
+        if newline:
+            if not header.isdigit() or int(header) > MAX_CHILD_REPORT:
+                return None, b"", "garbage"
+            if len(rest) >= int(header):
+                return rest[:int(header)], rest[int(header):], None
+        elif len(pending) > len(str(MAX_CHILD_REPORT)):
+            return None, b"", "garbage"
+        left = deadline - time.monotonic()
+        if left <= 0 or not selector.select(timeout=left):
+            return None, b"", "late"
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return None, b"", "ended"
+        pending += chunk
+
+
+def _ended(pid, deadline):
+    """The wait status of child ``pid`` once it has ended, or None if it runs at ``deadline``."""
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
-            return True, status
+            return status
         if time.monotonic() >= deadline:
-            return False, None
-        time.sleep(0.01)
+            return None
+        time.sleep(0.002)
+
+
+def _write_all(fd, data):
+    while data:
+        data = data[os.write(fd, data):]
 
 
 def main():

@@ -53,8 +53,9 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
     """Fail the test cell of every exercise whose answer is wrong when run on its own."""
 
     timeout = Integer(30, help="Seconds one answer may run, on all its hidden cases, before it fails as "
-                               "too slow; the four exercises' answers run side by side, so a submission "
-                               "waits this long at most (its cells have Execute.timeout).").tag(config=True)
+                               "too slow; the four exercises' answers run one after another, so a submission "
+                               "waits four times this long at most, when every answer runs late (its cells "
+                               "have Execute.timeout).").tag(config=True)
 
     def preprocess(self, nb, resources):
         with stopwatch.phase("judge"):
@@ -104,11 +105,12 @@ class JudgeOutsideKernel(NbGraderPreprocessor):
         return judging
 
     def finish(self, judging):
-        """Every exercise's verdict, once its process has reported (each answer ran in a child of its own,
-        side by side); exercise -> (ename, message) or None."""
+        """Every exercise's verdict, once its process has reported (the answers ran in turn, a fresh
+        child after any that failed); exercise -> (ename, message) or None."""
         try:
-            # A little more than the runner's own deadline: it reports the answers that ran late.
-            deadline = max(judging.started + self.timeout + 5, time.monotonic() + 1)
+            # A little more than the runner's own deadlines (one per answer, in turn): it reports
+            # the answers that ran late.
+            deadline = max(judging.started + len(judging.batch) * self.timeout + 5, time.monotonic() + 1)
             outcomes = judging.process.outcomes(deadline) if judging.process else {}
         finally:
             judging.close()

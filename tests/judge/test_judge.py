@@ -2,6 +2,7 @@
 a lone answer is judged to the points the corpus expects, and every outcome of a real
 sandboxed answer process gets its sentence."""
 
+import json
 import time
 
 import pytest
@@ -165,6 +166,36 @@ def test_every_outcome_of_an_answer_gets_its_sentence_and_touches_no_other(answe
             assert verdicts[exercise] == verdict, exercise
         else:
             assert verdicts[exercise][0] == "CheckFailed" and verdict[1] in verdicts[exercise][1]
+
+
+#: Each answer returns the pid of the process that runs it.
+PID = "    import os\n    return os.getpid()\n"
+
+
+@pytest.mark.parametrize("second, fresh", [(PID, False), (BP + "    import os; os._exit(3)\n", True),
+                                           (BP + "    while True: pass\n", True)], ids=["reports", "dies", "hangs"])
+def test_a_submissions_answers_run_in_turn_in_one_child_and_a_failing_one_takes_only_itself(second, fresh):
+    """The answers of a submission run one after another in one child of the runner (one fork per
+    submission), each with its own time; after an answer that ends its child or runs late, the
+    next ones run in a fresh child, and report as they would have."""
+    from gc_grader.plugins.judge_outside_kernel import JudgeOutsideKernel, _Judging
+
+    answers = {"forward_propagation": FP + PID, "backward_propagation": BP + PID if second == PID else second,
+               "gradient_check": GC + PID, "gradient_check_n": GCN + PID}
+    judge = JudgeOutsideKernel(timeout=2)
+    judging = judge._launch(_Judging(None, {exercise: ([code], seed_for("a secret", "ann", exercise))
+                                            for exercise, code in answers.items()}, None), RELEASE_NB.parent)
+    try:
+        outcomes = judging.process.outcomes(time.monotonic() + 30)
+    finally:
+        judging.close()
+    pids = {exercise: {r["value"] for r in json.loads(outcome["report"])["returned"]}
+            for exercise, outcome in outcomes.items() if "report" in outcome}
+    assert all(len(seen) == 1 for seen in pids.values()), pids      # every case of an answer in one process
+    first, later = pids["forward_propagation"], [pids["gradient_check"], pids["gradient_check_n"]]
+    assert later[0] == later[1] and (later[0] != first) == fresh
+    assert outcomes["backward_propagation"] == ({"report": outcomes["backward_propagation"]["report"]} if not fresh
+                                                else {"exit": 3} if "_exit" in second else {"timeout": True})
 
 
 # ---------------------------------------------------------------- started before the notebook runs
