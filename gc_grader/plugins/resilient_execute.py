@@ -24,6 +24,7 @@ from traitlets import default
 
 from gc_grader import stopwatch
 from gc_grader.plugins.bounded_outputs import BoundedOutputs
+from gc_grader.plugins.prompt_kernel_manager import PromptKernelManager
 
 KERNEL_DIED = ("KernelDied",
                "The kernel died while running this cell (os._exit, a crash or running out of "
@@ -53,6 +54,12 @@ class ResilientExecute(BoundedOutputs, Execute):
         has (nbclient's "graceful", about 0.2 s per notebook): nothing is read from it after its
         last cell, and its sandbox goes with it."""
         return "immediate"
+
+    def __init__(self, *args, **kwargs):
+        # nbgrader's Execute names jupyter_client's asynchronous kernel manager here; this one is
+        # it without the sleep that ends a kernel's start and shutdown (``PromptKernelManager``).
+        kwargs.setdefault("kernel_manager_class", PromptKernelManager)
+        super().__init__(*args, **kwargs)
 
     def preprocess(self, nb, resources=None, km=None):
         """nbclient's run of the whole notebook, timed (gc_grader.stopwatch: "notebook")."""
