@@ -34,17 +34,12 @@ sandbox, as bubblewrap ends a sandbox whose process ended, and writes its exit c
 pipe, as text, the way bubblewrap reports its child's: the code it exited with, or 128 plus
 the signal that killed it.
 
-Kernels it forks get one option more than a kernel started anew: their stdout and stderr are
-``kernel_stream``'s (ipykernel's, minus the flushes that send nothing), which this process
-imports from that file, as ``KERNEL_STREAM_MODULE``, beside PRELOAD.
-
 Besides kernels, it forks the judge's runner (``python /opt/gc-judge/runner.py``), whose exit
 code the judge reports when an answer stops the process that ran it.
 """
 
 import ctypes
 import fcntl
-import importlib.util
 import json
 import os
 import resource
@@ -75,11 +70,6 @@ PRELOAD = ("numpy", "numpy.random", "ipykernel.kernelapp", "ipykernel.ipkernel",
            # the first traceback
            "stack_data", "pygments.lexers.python", "pygments.formatters.terminal256",
            "pygments.formatters.html", "ipykernel.debugger")
-#: The grading kernel's output streams: the file, the name it is imported under here (not the
-#: grading package's: nothing else of it comes in), and the option that has a forked kernel use them.
-KERNEL_STREAM_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernel_stream.py")
-KERNEL_STREAM_MODULE = "gc_kernel_stream"
-KERNEL_STREAM_OPTION = f"--IPKernelApp.outstream_class={KERNEL_STREAM_MODULE}.SkipEmptyFlushOutStream"
 #: What importing PRELOAD put in the environment (ipykernel's debugger sets a pydevd option
 #: where it is unset), which a kernel started anew sets for itself as it starts: given to
 #: forked kernels, not to scripts (a judge runner started anew imports none of it).
@@ -235,8 +225,6 @@ def _become_confined(request, stdio):
             sys.breakpointhook = sys.__breakpointhook__
         _load_seccomp(bytes.fromhex(request["seccomp"]))
         module, script, args = request.get("module"), request.get("script"), request["args"]
-        if module == "ipykernel_launcher":
-            args = [*args, KERNEL_STREAM_OPTION]
         request.clear()        # the frames below this one hold it: nothing of the host stays readable
         # What this process drew from the system's entropy before the fork, every process would share.
         sys.modules["numpy"].random.seed()
@@ -454,14 +442,6 @@ def _warm_up_tracebacks():
         linecache.cache.pop(WARM_UP_FILE, None)
 
 
-def _import_kernel_stream():
-    """Import KERNEL_STREAM_FILE as KERNEL_STREAM_MODULE, where the kernels' ipykernel finds it."""
-    spec = importlib.util.spec_from_file_location(KERNEL_STREAM_MODULE, KERNEL_STREAM_FILE)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[KERNEL_STREAM_MODULE] = module
-    spec.loader.exec_module(module)
-
-
 def main():
     _prctl(PR_SET_PDEATHSIG, SIGKILL)        # gone with the grading process that started it
     _prctl(PR_SET_CHILD_SUBREAPER, 1)         # the kernels' zombies come back here, not to the host's init
@@ -476,7 +456,6 @@ def main():
     before = dict(os.environ)
     for name in PRELOAD:
         __import__(name)
-    _import_kernel_stream()
     SET_BY_PRELOAD.update((key, value) for key, value in os.environ.items() if before.get(key) != value)
     _warm_up_tracebacks()
     threads = threading.active_count()
