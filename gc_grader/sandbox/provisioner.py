@@ -68,7 +68,11 @@ IN_MEMORY_HISTORY = "--HistoryManager.hist_file=:memory:"
 #: sleeps, the worker waiting for the reply has nothing to do either, and on the benchmark
 #: machine such a sleep lasts longer than asked: notebooks of 101 cells that only ``pass``, six
 #: kernels each way on one core, took 1125 and 1248 ms with this against 1336 and 1509 without,
-#: about 2 ms a cell (a graded notebook has 18).
+#: about 2 ms a cell (a graded notebook has 18). What the sleep could guard is output that
+#: reaches the kernel through its file descriptors (C code, a child process), read by a thread
+#: of ipykernel's as it comes: a cell that ends as it writes may have it arrive after the cell's
+#: end, with the sleep or without (a loaded machine lost such a line in a few cells of 60 both
+#: ways). On a quiet one, 300 cells ending with ``os.write(1, ...)`` kept every line either way.
 NO_REPLY_SLEEP = "--IPythonKernel._execute_sleep=0"
 #: Seconds the provisioner waits for the kernel's sockets before handing them to the client,
 #: which copes with a late kernel anyway (it retries, within the kernel's start-up timeout).

@@ -393,11 +393,14 @@ def test_a_history_file_the_grading_kernel_is_given_is_kept():
 def test_the_grading_kernel_replies_without_ipykernels_sleep_and_with_every_output(zygote):
     """provisioner.NO_REPLY_SLEEP: no half-millisecond sleep before each reply, and a cell's
     outputs, printed and displayed, all come before its end as ever."""
-    from test_kernel_stream import _outputs
-
-    cells = ["print(get_ipython().kernel._execute_sleep)",
-             "from IPython.display import display\nfor i in range(50):\n    print(i); display(i)"]
-    sleep, shown = _outputs(zygote, cells)
+    config = Config()
+    config.Sandbox.zygote = zygote
+    nb = new_notebook(cells=[new_code_cell("print(get_ipython().kernel._execute_sleep)"),
+                             new_code_cell("from IPython.display import display\nfor i in range(50):\n"
+                                           "    print(i); display(i)")])
+    NotebookClient(nb, kernel_name="gc-sandbox", timeout=30, config=config,
+                   resources={"metadata": {"path": str(RELEASED)}}).execute()
+    sleep, shown = [[dict(output) for output in cell.outputs] for cell in nb.cells]
     assert sleep == [{"output_type": "stream", "name": "stdout", "text": "0.0\n"}]
     assert "".join(o.get("text", "") for o in shown) == "".join(f"{i}\n" for i in range(50))
     assert [o["data"]["text/plain"] for o in shown if o["output_type"] == "display_data"] == [str(i) for i in range(50)]
