@@ -97,17 +97,33 @@ def _callee(qualified):
     return getattr(importlib.import_module(module), name)
 
 
-def run(request):
-    """The report (a dict) of the answer defined by ``request["codes"]`` on ``request["cases"]``."""
-    exercise = request["exercise"]
+def resolve(request):
+    """What ``run`` takes from outside the answer: the cases with their callees, and the released
+    ``signature_of``. Taken before any student code runs, which could rebind them in the
+    released modules (the child running a submission's answers takes them all first)."""
     cases = [(list(map(decode, case["args"])), {name: _callee(q) for name, q in case["callees"].items()})
-             for case in request["cases"]]  # everything resolved before any student code runs
+             for case in request["cases"]]
     for name in request["explorer_modules"]:
         sys.modules[name] = _ExplorerOnly(name)
+    importlib.import_module("public_tests")
+    return cases, sys.modules["public_tests"].signature_of
+
+
+def run(request, resolved=None):
+    """The report (a dict) of the answer defined by ``request["codes"]`` on ``request["cases"]``,
+    with what ``resolve`` took for it (taken now if not given)."""
+    cases, signature_of = resolved or resolve(request)
     namespace = {"__name__": "__main__"}
+    try:
+        return _run(request["exercise"], request, cases, signature_of, namespace)
+    finally:
+        # The answer's functions refer to their namespace: a cycle that would keep whatever the
+        # answer made alive, past the answer, until a full collection.
+        namespace.clear()
+
+
+def _run(exercise, request, cases, signature_of, namespace):
     exec(request["standard_imports"], namespace)
-    # Taken before any student code runs, which could rebind it in the released module.
-    signature_of = sys.modules["public_tests"].signature_of
     sources = {}
     for index, code in enumerate(request["codes"]):
         tree = definitions_of(code)
@@ -163,11 +179,12 @@ def run_all(batch, seconds, report_fd):
     each fork's copy of this process's memory cost more than most answers take to run (on
     the benchmark machine the judge of a submission took 72 ms of CPU instead of 100). An
     answer that ends its child, runs late or writes over its report takes only its own
-    outcome with it: the answers after it run in a fresh child from the same state. Each
-    answer gets a namespace of its own, but answers sharing a child share its modules: one
-    whose definitions change numpy's settings or a helper changes them for the answers after
-    it, as the student's own kernel would. An outcome is the answer's report, or its child's
-    exit code when it died, or a timeout.
+    outcome with it: the answers after it run in a fresh child from the same state. What each
+    answer takes from outside (its cases, their callees, ``signature_of``) is taken before the
+    first answer runs, and each answer has a namespace of its own, emptied after it; but the
+    answers sharing a child share its modules: one whose definitions change numpy's settings
+    or a helper changes them for the answers after it, as the student's own kernel would. An
+    outcome is the answer's report, or its child's exit code when it died, or a timeout.
     """
     for name in batch[0]["explorer_modules"] if batch else ():
         sys.modules[name] = _ExplorerOnly(name)
@@ -184,14 +201,22 @@ def _in_turn(requests, seconds, report_fd):
     """The outcomes of ``requests`` run one after another in one child, up to the first that
     does not report in time (its outcome included): at least one outcome."""
     read_end, write_end = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        raise
     if pid == 0:                                   # the child: these answers, in turn
         code = 1
         try:
             os.close(read_end)
             os.close(report_fd)
-            for request in requests:
-                report = json.dumps(run(request)).encode()
+            # What the answers print goes nowhere, rather than pile up in memory answer after answer.
+            sys.stdout = sys.stderr = open(os.devnull, "w")
+            resolved = [resolve(request) for request in requests]
+            for request, taken in zip(requests, resolved):
+                report = json.dumps(run(request, taken)).encode()
                 _write_all(write_end, b"%d\n" % len(report) + report)
             code = 0
         finally:
@@ -238,8 +263,8 @@ def _next_report(fd, selector, pending, deadline):
                 return rest[:int(header)], rest[int(header):], None
         elif len(pending) > len(str(MAX_CHILD_REPORT)):
             return None, b"", "garbage"
-        left = deadline - time.monotonic()
-        if left <= 0 or not selector.select(timeout=left):
+        # Once more at the deadline: a report may be waiting, unread while this process was not running.
+        if not selector.select(timeout=max(0.0, deadline - time.monotonic())):
             return None, b"", "late"
         chunk = os.read(fd, 1 << 16)
         if not chunk:

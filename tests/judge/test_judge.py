@@ -145,8 +145,8 @@ FORGES = "    import os\n    for fd in range(3, 40):\n        try: os.write(fd, 
 ], ids=["died-hangs-wrong", "forged-missing-spins", "kills-its-runner"])
 @pytest.mark.parametrize("zygote", [True, False], ids=["forked", "from-scratch"])
 def test_every_outcome_of_an_answer_gets_its_sentence_and_touches_no_other(answers, expected, zygote):
-    """Real runners in a real sandbox, the answers of a submission side by side as the plugin runs
-    them: each outcome gets its sentence, and a right answer beside them stays right. The same
+    """Real runners in a real sandbox, the answers of a submission in turn as the plugin runs
+    them: each outcome gets its sentence, and a right answer among them stays right. The same
     sentences whether the runner is forked from the zygote or started from scratch (its exit
     code comes back through the zygote as bubblewrap would report it)."""
     from traitlets.config import Config
@@ -160,7 +160,8 @@ def test_every_outcome_of_an_answer_gets_its_sentence_and_touches_no_other(answe
                            seed_for("a secret", "ann", exercise)) for exercise, code in answers.items()}
     start = time.monotonic()
     verdicts = judge._judge_all(requests, RELEASE_NB.parent)
-    assert time.monotonic() - start < judge.timeout + 4, "the answers are judged side by side, not in turn"
+    # One late answer at most per submission here: the others take their own time only.
+    assert time.monotonic() - start < judge.timeout + 4, "a late answer holds up the others"
     for exercise, verdict in expected.items():
         if verdict is None or verdict[0] != "CheckFailed":
             assert verdicts[exercise] == verdict, exercise
@@ -172,6 +173,7 @@ def test_every_outcome_of_an_answer_gets_its_sentence_and_touches_no_other(answe
 PID = "    import os\n    return os.getpid()\n"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("second, fresh", [(PID, False), (BP + "    import os; os._exit(3)\n", True),
                                            (BP + "    while True: pass\n", True)], ids=["reports", "dies", "hangs"])
 def test_a_submissions_answers_run_in_turn_in_one_child_and_a_failing_one_takes_only_itself(second, fresh):
@@ -182,7 +184,7 @@ def test_a_submissions_answers_run_in_turn_in_one_child_and_a_failing_one_takes_
 
     answers = {"forward_propagation": FP + PID, "backward_propagation": BP + PID if second == PID else second,
                "gradient_check": GC + PID, "gradient_check_n": GCN + PID}
-    judge = JudgeOutsideKernel(timeout=2)
+    judge = JudgeOutsideKernel(timeout=3)
     judging = judge._launch(_Judging(None, {exercise: ([code], seed_for("a secret", "ann", exercise))
                                             for exercise, code in answers.items()}, None), RELEASE_NB.parent)
     try:
@@ -194,8 +196,10 @@ def test_a_submissions_answers_run_in_turn_in_one_child_and_a_failing_one_takes_
     assert all(len(seen) == 1 for seen in pids.values()), pids      # every case of an answer in one process
     first, later = pids["forward_propagation"], [pids["gradient_check"], pids["gradient_check_n"]]
     assert later[0] == later[1] and (later[0] != first) == fresh
-    assert outcomes["backward_propagation"] == ({"report": outcomes["backward_propagation"]["report"]} if not fresh
-                                                else {"exit": 3} if "_exit" in second else {"timeout": True})
+    if fresh:
+        assert outcomes["backward_propagation"] == ({"exit": 3} if "_exit" in second else {"timeout": True})
+    else:
+        assert pids["backward_propagation"] == first
 
 
 # ---------------------------------------------------------------- started before the notebook runs

@@ -48,13 +48,13 @@ def test_a_sandboxed_kernel_starts_restarts_and_stops_ready_each_time_and_a_fail
         km = PromptKernelManager(kernel_name="gc-sandbox")
         seen = []
         await km.start_kernel(cwd=str(RELEASED))
-        await km.ready
+        await asyncio.wait_for(km.ready, 30)
         seen.append(await km.is_alive())
         await km.restart_kernel(now=True)
-        await km.ready
+        await asyncio.wait_for(km.ready, 30)
         seen.append(await km.is_alive())
         await km.shutdown_kernel(now=True)
-        await km.ready
+        await asyncio.wait_for(km.ready, 30)
         seen.append(await km.is_alive())
         broken = PromptKernelManager(kernel_name="no-such-kernel")
         with pytest.raises(Exception) as raised:
