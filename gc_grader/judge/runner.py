@@ -105,8 +105,7 @@ def resolve(request):
              for case in request["cases"]]
     for name in request["explorer_modules"]:
         sys.modules[name] = _ExplorerOnly(name)
-    importlib.import_module("public_tests")
-    return cases, sys.modules["public_tests"].signature_of
+    return cases, importlib.import_module("public_tests").signature_of
 
 
 def run(request, resolved=None):
@@ -115,14 +114,15 @@ def run(request, resolved=None):
     cases, signature_of = resolved or resolve(request)
     namespace = {"__name__": "__main__"}
     try:
-        return _run(request["exercise"], request, cases, signature_of, namespace)
+        return _run(request, cases, signature_of, namespace)
     finally:
         # The answer's functions refer to their namespace: a cycle that would keep whatever the
         # answer made alive, past the answer, until a full collection.
         namespace.clear()
 
 
-def _run(exercise, request, cases, signature_of, namespace):
+def _run(request, cases, signature_of, namespace):
+    exercise = request["exercise"]
     exec(request["standard_imports"], namespace)
     sources = {}
     for index, code in enumerate(request["codes"]):
@@ -215,9 +215,11 @@ def _in_turn(requests, seconds, report_fd):
             # What the answers print goes nowhere, rather than pile up in memory answer after answer.
             sys.stdout = sys.stderr = open(os.devnull, "w")
             resolved = [resolve(request) for request in requests]
-            for request, taken in zip(requests, resolved):
-                report = json.dumps(run(request, taken)).encode()
-                _write_all(write_end, b"%d\n" % len(report) + report)
+            with os.fdopen(write_end, "wb") as out:
+                for request, taken in zip(requests, resolved):
+                    report = json.dumps(run(request, taken)).encode()
+                    out.write(b"%d\n" % len(report) + report)
+                    out.flush()
             code = 0
         finally:
             os._exit(code)
@@ -282,10 +284,6 @@ def _ended(pid, deadline):
             return None
         time.sleep(0.002)
 
-
-def _write_all(fd, data):
-    while data:
-        data = data[os.write(fd, data):]
 
 
 def main():
